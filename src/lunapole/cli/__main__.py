@@ -1,0 +1,5 @@
+import sys
+
+from lunapole.cli import main
+
+sys.exit(main())

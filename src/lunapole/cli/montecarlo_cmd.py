@@ -1,0 +1,8 @@
+"""The `lunapole montecarlo` command (placeholder until its capability lands)."""
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app (nothing yet)."""

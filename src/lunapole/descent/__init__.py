@@ -1,0 +1,1 @@
+"""lunapole.descent."""
