@@ -1,8 +1,133 @@
-"""The `lunapole run` command (placeholder until its capability lands)."""
+"""``lunapole run FILE [--json] [--set PATH=VALUE ...] [--report DIR]``.
+
+:func:`run_and_present` is shared with ``lunapole replay`` (built-in scenarios): it runs a loaded
+scenario, prints either one JSON object on stdout (``--json``; progress goes to stderr) or a Rich
+summary, and writes an HTML report when asked.
+"""
 from __future__ import annotations
 
+import json
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from lunapole.errors import LunapoleError
+
+APSIS_TYPES = ("periapsis", "apoapsis")
+
+
+def write_report_if_available(result, report_dir: Path) -> Path:
+    """Call ``lunapole.report.write_report(result, DIR)``; a clear error if that module lacks it."""
+    import lunapole.report as report
+
+    writer = getattr(report, "write_report", None)
+    if writer is None:
+        raise LunapoleError(
+            "--report: this installation has no report writer (lunapole.report.write_report); "
+            "run without --report"
+        )
+    out = writer(result, Path(report_dir))
+    return Path(out) if out is not None else Path(report_dir)
+
+
+def run_and_present(scenario, *, json_output: bool = False, report_dir: Path | None = None,
+                    stdout: Console | None = None, stderr: Console | None = None):
+    """Run ``scenario`` and present the result (JSON or Rich); returns the ``RunResult``."""
+    from lunapole.scenario import run_scenario
+
+    err = stderr or Console(stderr=True)
+    out = stdout or Console()
+
+    def progress(text: str) -> None:
+        err.print(f"[dim]{text}[/]", highlight=False)
+
+    result = run_scenario(scenario, progress=progress)
+    if report_dir is not None:
+        path = write_report_if_available(result, report_dir)
+        result.outputs["report"] = str(path)
+        progress(f"report written to {path}")
+    if json_output:
+        sys.stdout.write(json.dumps(result.to_json_dict(), allow_nan=False) + "\n")
+        sys.stdout.flush()
+    else:
+        print_summary(result, out)
+    return result
+
+
+def _fmt(x, spec: str = ".3f") -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return format(x, spec)
+
+
+def print_summary(result, console: Console) -> None:
+    """Readable summary: outcome, steps, events (apsides counted, not listed), final orbit."""
+    d = result.to_json_dict()
+    colour = {"completed": "green", "landed": "green", "impact": "red", "crashed": "red"}.get(d["outcome"], "yellow")
+    console.print(f"[bold]{d['scenario']}[/]  outcome: [bold {colour}]{d['outcome']}[/]"
+                  + (f"  ({d['stop_reason']})" if d["stop_reason"] else ""), highlight=False)
+    console.print(f"{d['initial_epoch']} -> {d['final_state']['epoch']}", highlight=False)
+
+    steps = Table(title="Steps", show_lines=False)
+    for col in ("#", "name", "type", "duration s", "dV m/s", "prop. kg", "mass kg", "peri km", "apo km"):
+        steps.add_column(col, justify="right" if col not in ("name", "type") else "left")
+    for s in d["steps"]:
+        el = s["elements"]
+        steps.add_row(str(s["index"]), s["name"] or "", s["type"], _fmt(s["duration_s"], ".1f"),
+                      _fmt(s["dv_m_s"], ".2f"), _fmt(s["propellant_kg"], ".2f"), _fmt(s["mass_kg"], ".1f"),
+                      _fmt(el["periapsis_alt_km"]), _fmt(el["apoapsis_alt_km"]))
+    console.print(steps)
+
+    notable = [e for e in d["events"] if e["type"] not in APSIS_TYPES]
+    counts = Counter(e["type"] for e in d["events"] if e["type"] in APSIS_TYPES)
+    if notable:
+        events = Table(title="Events")
+        for col in ("type", "epoch (TDB)", "lat deg", "lon deg", "alt km", "step"):
+            events.add_column(col)
+        for e in notable:
+            events.add_row(e["type"], e["epoch"].removesuffix(" TDB"), _fmt(e["lat_deg"]), _fmt(e["lon_deg"]),
+                           _fmt(e["altitude_km"]), e["step"])
+        console.print(events)
+    if counts:
+        console.print("apsides passed: " + ", ".join(f"{k} x{v}" for k, v in sorted(counts.items())),
+                      highlight=False)
+    if "touchdown" in d:
+        td = d["touchdown"]
+        console.print("touchdown: " + ", ".join(f"{k}={v}" for k, v in td.items()), highlight=False)
+
+    el = d["final_elements"]
+    fs = d["final_state"]
+    console.print(
+        f"final orbit (osculating, two-body): {_fmt(el['periapsis_alt_km'], '.2f')} x "
+        f"{_fmt(el['apoapsis_alt_km'], '.2f')} km, inc {_fmt(el['inc_deg'], '.3f')} deg, "
+        f"RAAN {_fmt(el['raan_deg'], '.3f')} deg, mass {d['final_mass_kg']:.2f} kg", highlight=False)
+    console.print(f"final position (J2000, km): {[round(x, 3) for x in fs['position_km']]}", highlight=False)
+    for w in d["warnings"]:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for k, v in d["outputs"].items():
+        console.print(f"{k}: {v}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the command to the app (nothing yet)."""
+    """Add ``lunapole run`` to the app."""
+
+    @app.command("run")
+    def run(
+        file: Path = typer.Argument(..., help="Scenario TOML file."),
+        json_output: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+        set_: Optional[list[str]] = typer.Option(
+            None, "--set", help="Override a field: PATH=VALUE (TOML literal), e.g. spacecraft.mass_kg=1800. Repeatable."
+        ),
+        report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report into this directory."),
+    ) -> None:
+        """Run a scenario file: propagate, burn, land; print the outcome."""
+        from lunapole.scenario import load_scenario
+
+        scenario = load_scenario(file, overrides=set_ or ())
+        run_and_present(scenario, json_output=json_output, report_dir=report)

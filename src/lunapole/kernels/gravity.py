@@ -1,0 +1,271 @@
+"""Spherical-harmonic gravity: compiled acceleration and potential on plain floats/arrays.
+
+Formulation: fully normalized Cunningham (1970) V/W recursion in Cartesian form (Montenbruck & Gill,
+*Satellite Orbits*, 2000, sec. 3.2.4, eqs. 3.29-3.33, normalized here as in Eckman, Brown & Adamo 2011,
+NASA/TP-2011-216155). It works on x, y, z directly, so it has no 1/cos(latitude) term and is
+singularity-free at the poles, like Pines (1973). With the normalized recursion the only values that
+can underflow are those below ~1e-192 of the central term up to degree ~1500 (docs/gravity.md), so no
+extra scaling is needed for GRGM1200A (degree 1200).
+
+Definitions (rho = R / r, R = reference radius)::
+
+    Vbar_nm + i Wbar_nm = N_nm * (R/r)^(n+1) * P_nm(sin lat) * exp(i m lon)
+    U = GM/R * sum_nm (Cbar_nm Vbar_nm + Sbar_nm Wbar_nm)
+    Vbar_00 = R/r,  Wbar_00 = 0
+    Vbar_mm = s_m (x~ Vbar_m-1,m-1 - y~ Wbar_m-1,m-1),  Wbar_mm = s_m (x~ W + y~ V)
+    Vbar_nm = a_nm z~ Vbar_n-1,m - b_nm rho~ Vbar_n-2,m      (same for W)
+    x~ = x R / r^2, y~, z~ alike, rho~ = R^2 / r^2
+    s_m = sqrt(k (2m+1) / (2m)), k = 2 if m == 1 else 1
+    a_nm = sqrt((2n+1)(2n-1) / ((n-m)(n+m)))
+    b_nm = sqrt((2n+1)(n+m-1)(n-m-1) / ((2n-3)(n+m)(n-m)))
+    ax = GM/R^2 sum_nm [-F1 (C Vbar_n+1,m+1 + S Wbar_n+1,m+1) + F2 (C Vbar_n+1,m-1 + S Wbar_n+1,m-1)]
+    ay = GM/R^2 sum_nm [-F1 (C Wbar_n+1,m+1 - S Vbar_n+1,m+1) - F2 (C Wbar_n+1,m-1 - S Vbar_n+1,m-1)]
+    az = GM/R^2 sum_nm [-F3 (C Vbar_n+1,m + S Wbar_n+1,m)]
+    F1 = 1/2 sqrt((2n+1)/(2n+3) (n+m+1)(n+m+2))            (m > 0)
+       = sqrt((2n+1)/(2n+3) (n+1)(n+2) / 2)                 (m = 0)
+    F2 = 1/2 sqrt(k' (2n+1)/(2n+3) (n-m+1)(n-m+2)), k' = 2 if m == 1 else 1   (0 for m = 0)
+    F3 = sqrt((2n+1)/(2n+3) (n+m+1)(n-m+1))
+
+Evaluation order: degree rows. Row ``n`` of V/W (all orders at once) follows from rows ``n-1`` and ``n-2``,
+so the inner loops run over the order ``m`` with no dependency between iterations and vectorize (AVX2);
+the degree-``n`` acceleration terms need only row ``n+1``, so three rows of scratch suffice (the
+single-point path stays in L1 cache and allocation-free).
+
+Table layout (built once per field by :func:`build_tables`): degree-packed triangles, entry ``(n, m)`` at
+flat index ``row_start[n] + m`` with ``row_start[n] = n (n + 1) / 2`` for ``n = 0..nmax+1``. ``tables`` has
+shape ``(10, ntri)``; rows are ``a, b, F1*C, F1*S, F2*C, F2*S, F3*C, F3*S, C, S`` (the coefficient rows are
+zero beyond nmax/mmax; the ``m = n`` entry of row ``a`` holds the sectoral factor ``s_n``). Folding F1..F3
+into the coefficients halves the work of the acceleration sums.
+
+Calling convention from numba code (the propagator's hot path; allocation-free)::
+
+    args = field.kernel_args()   # (gm, ref_radius, nmax, mmax, tables, row_start, work)
+    sh_acceleration(x, y, z, gm, ref_radius, nmax, mmax, tables, row_start, work, out)
+
+* ``x, y, z``: float64, position [m] in the field's body frame (e.g. MOON_PA), any r > 0.
+* ``gm`` [m^3/s^2], ``ref_radius`` [m]: float64.  ``nmax, mmax``: int64, ``0 <= mmax <= nmax``.
+* ``tables``: float64 ``(10, ntri)`` C-contiguous (read-only); ``row_start``: int64 ``(nmax + 3,)``.
+* ``work``: float64 ``(6, nmax + 2)`` scratch, overwritten (one per thread!).
+* ``out``: float64 ``(3,)``; receives the acceleration [m/s^2] in the body frame (full field, C00 = 1
+  included; it is the total gravitational acceleration of the body, not only the perturbation).
+* returns nothing.  ``sh_potential(x, y, z, gm, ref_radius, nmax, mmax, tables, row_start, work)``
+  returns U [m^2/s^2] with the sign convention a = +grad U (U = GM/r for a point mass).
+
+Batched: ``sh_acceleration_batch(r_m (N,3), gm, ref_radius, nmax, mmax, tables, row_start, out (N,3))``
+runs in parallel (``prange``) with per-chunk scratch. Pure-numpy twin: :mod:`lunapole.gravity.reference`.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+N_TABLE_ROWS = 10
+_A, _B, _C1, _S1, _C2, _S2, _C3, _S3, _C, _S = range(N_TABLE_ROWS)
+_FASTMATH = {"contract", "reassoc"}  # FMA + vectorized reductions; no finite-math assumptions
+
+
+def row_starts(nmax: int) -> np.ndarray:
+    """Flat offset ``n (n + 1) / 2`` of each degree row ``n = 0..nmax+2``, int64 ``(nmax + 3,)``."""
+    n = np.arange(int(nmax) + 3, dtype=np.int64)
+    return n * (n + 1) // 2
+
+
+def build_tables(c_nm: np.ndarray, s_nm: np.ndarray, nmax: int, mmax: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pack fully normalized ``C, S`` (indexed ``[n, m]``) and the recursion factors for the kernel.
+
+    Returns ``(tables (10, ntri) float64, row_start (nmax + 3,) int64)``; see the module docstring.
+    """
+    nmax = int(nmax)
+    mmax = int(mmax)
+    if not 0 <= mmax <= nmax:
+        raise ValueError(f"need 0 <= mmax <= nmax, got nmax={nmax}, mmax={mmax}")
+    row_start = row_starts(nmax)
+    tables = np.zeros((N_TABLE_ROWS, int(row_start[-1])), dtype=np.float64)
+    for n in range(nmax + 2):
+        m = np.arange(n + 1, dtype=np.float64)
+        sl = slice(int(row_start[n]), int(row_start[n + 1]))
+        a = np.zeros(n + 1)
+        b = np.zeros(n + 1)
+        mm = m[:n]
+        a[:n] = np.sqrt((2 * n + 1) * (2 * n - 1) / ((n - mm) * (n + mm)))
+        if n >= 1:
+            a[n] = math.sqrt((2.0 if n == 1 else 1.0) * (2 * n + 1) / (2.0 * n))  # sectoral factor s_n
+        mb = m[: max(n - 1, 0)]
+        if n >= 2:
+            b[: n - 1] = np.sqrt((2 * n + 1) * (n + mb - 1) * (n - mb - 1) / ((2 * n - 3) * (n + mb) * (n - mb)))
+        tables[_A, sl] = a
+        tables[_B, sl] = b
+        if n <= nmax:
+            q = (2 * n + 1) / (2 * n + 3)
+            f1 = 0.5 * np.sqrt(q * (n + m + 1) * (n + m + 2))
+            f1[0] = math.sqrt(q * (n + 1) * (n + 2) / 2.0)
+            f2 = 0.5 * np.sqrt(np.where(m == 1, 2.0, 1.0) * q * (n - m + 1) * (n - m + 2))
+            f2[0] = 0.0
+            f3 = np.sqrt(q * (n + m + 1) * (n - m + 1))
+            keep = m <= mmax
+            c = np.where(keep, c_nm[n, : n + 1], 0.0)
+            sv = np.where(keep, s_nm[n, : n + 1], 0.0)
+            tables[_C1, sl] = f1 * c
+            tables[_S1, sl] = f1 * sv
+            tables[_C2, sl] = f2 * c
+            tables[_S2, sl] = f2 * sv
+            tables[_C3, sl] = f3 * c
+            tables[_S3, sl] = f3 * sv
+            tables[_C, sl] = c
+            tables[_S, sl] = sv
+    return tables, row_start
+
+
+def new_work(nmax: int) -> np.ndarray:
+    """Scratch array for one thread: float64 ``(6, nmax + 2)`` (V and W of three degree rows)."""
+    return np.zeros((6, int(nmax) + 2), dtype=np.float64)
+
+
+@njit(cache=True, fastmath=_FASTMATH, nogil=True)
+def _next_row(n, top, xt, yt, zt, rt, tables, row_start, work):
+    """Degree row ``n`` (orders ``0..top``) of V/W into slot ``n % 3`` from rows ``n - 1`` and ``n - 2``."""
+    base = row_start[n]
+    v0 = work[n % 3]
+    w0 = work[3 + n % 3]
+    v1 = work[(n - 1) % 3]
+    w1 = work[3 + (n - 1) % 3]
+    if n >= 2:
+        v2 = work[(n - 2) % 3]
+        w2 = work[3 + (n - 2) % 3]
+        a = tables[_A, base : base + n - 1]
+        b = tables[_B, base : base + n - 1]
+        for m in range(min(top + 1, n - 1)):  # vectorized over m: no dependency between orders
+            t = a[m] * zt
+            u = b[m] * rt
+            v0[m] = t * v1[m] - u * v2[m]
+            w0[m] = t * w1[m] - u * w2[m]
+    if top >= n - 1:
+        t = tables[_A, base + n - 1] * zt
+        v0[n - 1] = t * v1[n - 1]
+        w0[n - 1] = t * w1[n - 1]
+    if top >= n:
+        s_n = tables[_A, base + n]
+        v0[n] = s_n * (xt * v1[n - 1] - yt * w1[n - 1])
+        w0[n] = s_n * (xt * w1[n - 1] + yt * v1[n - 1])
+
+
+@njit(cache=True, fastmath=_FASTMATH, nogil=True)
+def sh_acceleration(x, y, z, gm, ref_radius, nmax, mmax, tables, row_start, work, out):
+    """Acceleration [m/s^2] of the field at body-frame position (x, y, z) [m] into ``out`` (3,).
+
+    See the module docstring for the calling convention; allocation-free.
+    """
+    r2 = x * x + y * y + z * z
+    inv_r2 = 1.0 / r2
+    xt = x * ref_radius * inv_r2
+    yt = y * ref_radius * inv_r2
+    zt = z * ref_radius * inv_r2
+    rt = ref_radius * ref_radius * inv_r2
+    work[0, 0] = math.sqrt(rt)  # Vbar_00 = R / r
+    work[3, 0] = 0.0
+    ax = 0.0
+    ay = 0.0
+    az = 0.0
+    for n1 in range(1, nmax + 2):
+        _next_row(n1, min(n1, mmax + 1), xt, yt, zt, rt, tables, row_start, work)
+        # degree n = n1 - 1 terms need only row n1 (orders m - 1, m, m + 1)
+        n = n1 - 1
+        base = row_start[n]
+        vr = work[n1 % 3]
+        wr = work[3 + n1 % 3]
+        c1 = tables[_C1, base]
+        sx = -c1 * vr[1]
+        sy = -c1 * wr[1]
+        sz = -tables[_C3, base] * vr[0]
+        top = min(n, mmax)
+        if top >= 1:
+            tc1 = tables[_C1, base + 1 : base + top + 1]
+            ts1 = tables[_S1, base + 1 : base + top + 1]
+            tc2 = tables[_C2, base + 1 : base + top + 1]
+            ts2 = tables[_S2, base + 1 : base + top + 1]
+            tc3 = tables[_C3, base + 1 : base + top + 1]
+            ts3 = tables[_S3, base + 1 : base + top + 1]
+            vm = vr[0:top]
+            wm = wr[0:top]
+            v0 = vr[1 : top + 1]
+            w0 = wr[1 : top + 1]
+            vp = vr[2 : top + 2]
+            wp = wr[2 : top + 2]
+            for i in range(top):  # i = m - 1, vectorized over orders
+                sx += tc2[i] * vm[i] + ts2[i] * wm[i] - tc1[i] * vp[i] - ts1[i] * wp[i]
+                sy += ts1[i] * vp[i] - tc1[i] * wp[i] + ts2[i] * vm[i] - tc2[i] * wm[i]
+                sz -= tc3[i] * v0[i] + ts3[i] * w0[i]
+        ax += sx
+        ay += sy
+        az += sz
+    scale = gm / (ref_radius * ref_radius)
+    out[0] = scale * ax
+    out[1] = scale * ay
+    out[2] = scale * az
+
+
+@njit(cache=True, fastmath=_FASTMATH, nogil=True)
+def sh_potential(x, y, z, gm, ref_radius, nmax, mmax, tables, row_start, work):
+    """Potential U [m^2/s^2] (a = +grad U; GM/r for a point mass) at body-frame (x, y, z) [m]."""
+    r2 = x * x + y * y + z * z
+    inv_r2 = 1.0 / r2
+    xt = x * ref_radius * inv_r2
+    yt = y * ref_radius * inv_r2
+    zt = z * ref_radius * inv_r2
+    rt = ref_radius * ref_radius * inv_r2
+    work[0, 0] = math.sqrt(rt)
+    work[3, 0] = 0.0
+    total = tables[_C, 0] * work[0, 0]
+    for n in range(1, nmax + 1):
+        top = min(n, mmax)
+        _next_row(n, top, xt, yt, zt, rt, tables, row_start, work)
+        base = row_start[n]
+        c = tables[_C, base : base + top + 1]
+        s = tables[_S, base : base + top + 1]
+        v = work[n % 3, 0 : top + 1]
+        w = work[3 + n % 3, 0 : top + 1]
+        acc = 0.0
+        for m in range(top + 1):
+            acc += c[m] * v[m] + s[m] * w[m]
+        total += acc
+    return gm / ref_radius * total
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def sh_acceleration_batch(r_m, gm, ref_radius, nmax, mmax, tables, row_start, out):
+    """Accelerations [m/s^2] for body-frame positions ``r_m`` (N, 3) [m] into ``out`` (N, 3), in parallel."""
+    npts = r_m.shape[0]
+    nchunks = min(npts, 64)
+    if nchunks == 0:
+        return
+    per = (npts + nchunks - 1) // nchunks
+    for ic in prange(nchunks):
+        work = np.zeros((6, nmax + 2), dtype=np.float64)
+        res = np.empty(3, dtype=np.float64)
+        start = ic * per
+        stop = min(npts, start + per)
+        for i in range(start, stop):
+            sh_acceleration(r_m[i, 0], r_m[i, 1], r_m[i, 2], gm, ref_radius, nmax, mmax, tables, row_start,
+                            work, res)
+            out[i, 0] = res[0]
+            out[i, 1] = res[1]
+            out[i, 2] = res[2]
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def sh_potential_batch(r_m, gm, ref_radius, nmax, mmax, tables, row_start, out):
+    """Potentials [m^2/s^2] for body-frame positions ``r_m`` (N, 3) [m] into ``out`` (N,), in parallel."""
+    npts = r_m.shape[0]
+    nchunks = min(npts, 64)
+    if nchunks == 0:
+        return
+    per = (npts + nchunks - 1) // nchunks
+    for ic in prange(nchunks):
+        work = np.zeros((6, nmax + 2), dtype=np.float64)
+        start = ic * per
+        stop = min(npts, start + per)
+        for i in range(start, stop):
+            out[i] = sh_potential(r_m[i, 0], r_m[i, 1], r_m[i, 2], gm, ref_radius, nmax, mmax, tables,
+                                  row_start, work)
