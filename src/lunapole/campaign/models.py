@@ -85,11 +85,18 @@ def choose_model(raw: dict, spec: DispersionSpec, source: str) -> str:
             from lunapole.campaign import descent_model
 
             descent_model.check_applicable(raw, spec, source)
+        if spec.model == "scenario":
+            from lunapole.campaign.scenario_model import check_supported
+
+            check_supported(raw, spec, source)
         return spec.model
     from lunapole.campaign import descent_model
 
     if descent_model.is_applicable(raw, spec):
         return "descent_batch"
+    from lunapole.campaign.scenario_model import check_supported
+
+    check_supported(raw, spec, source)
     return "scenario"
 
 

@@ -124,7 +124,9 @@ def run_chunk(job: CampaignJob, start: int, stop: int) -> pa.Table:
     indices = np.arange(start, stop, dtype=np.int64)
     inputs = job.spec.draw(job.seed, indices)
     n = len(indices)
-    outcomes = normalize_outcomes(_model_for(job).simulate(inputs, n), n, job.model)
+    model_inputs = dict(inputs)
+    model_inputs["sample"] = indices  # models that seed their own noise key it on the sample index
+    outcomes = normalize_outcomes(_model_for(job).simulate(model_inputs, n), n, job.model)
     cols: dict[str, Any] = {"sample": indices}
     cols.update(inputs)
     for name, val in outcomes.items():

@@ -1,8 +1,115 @@
-"""The `lunapole replay` command (placeholder until its capability lands)."""
+"""``lunapole replay NAME [--set PATH=VALUE ...] [--json] [--report DIR] [--no-sweep]``.
+
+Replays a real mission from its built-in scenario file (``luna-25``, ``chandrayaan-3``; or the path of a copied
+file): the same run as ``lunapole run`` on that file, plus the published-vs-simulated comparison.
+"""
 from __future__ import annotations
 
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Optional
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+SKIP_EVENTS = ("periapsis", "apoapsis")
+
+
+def _fmt(x, spec: str = ".3f") -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, (int, float)):
+        return "-" if not math.isfinite(float(x)) else format(float(x), spec)
+    return str(x)
+
+
+def print_replay(rep, console: Console) -> None:
+    """Rich summary: outcome, key events, impact/touchdown, published vs simulated, timeline, sweep."""
+    colour = {"completed": "green", "landed": "green", "impact": "red", "crashed": "red"}.get(rep.outcome, "yellow")
+    console.print(f"[bold]{rep.title or rep.name}[/]  outcome: [bold {colour}]{rep.outcome}[/]", highlight=False)
+    console.print(f"scenario: {rep.source}", highlight=False)
+
+    events = Table(title="Key events")
+    for col in ("run", "event", "UTC", "lat deg", "lon deg", "alt km", "step"):
+        events.add_column(col)
+    for e in rep.events_json():
+        if e["type"] in SKIP_EVENTS:
+            continue
+        events.add_row(e["run"], e["type"], e["epoch"].removesuffix(" UTC"), _fmt(e["lat_deg"]), _fmt(e["lon_deg"]),
+                       _fmt(e["altitude_km"]), e["step"])
+    console.print(events)
+
+    if rep.planned_orbit or rep.achieved_orbit:
+        for name, orb in (("planned orbit", rep.planned_orbit), ("achieved orbit", rep.achieved_orbit)):
+            if orb:
+                console.print(f"{name}: {_fmt(orb['periapsis_alt_km'], '.2f')} x {_fmt(orb['apoapsis_alt_km'], '.2f')}"
+                              " km (osculating, above the 1737.4 km sphere)", highlight=False)
+    if rep.impact:
+        im = rep.impact
+        console.print(f"[bold red]impact[/] {im['epoch']} at {im['lat_deg']:.3f} deg, {im['lon_deg']:.3f} deg E "
+                      f"({im.get('minutes_after_burn_start', float('nan')):.1f} min after the burn started, "
+                      f"{im.get('revolution', '')})", highlight=False)
+    if rep.touchdown:
+        td = rep.touchdown
+        console.print("[bold green]touchdown[/] " + ", ".join(f"{k}={_fmt(v) if isinstance(v, float) else v}"
+                                                             for k, v in td.items()), highlight=False)
+
+    comp = Table(title="Published vs simulated")
+    for col in ("quantity", "published", "simulated", "difference", "unit", "source"):
+        comp.add_column(col, justify="right" if col in ("published", "simulated", "difference") else "left")
+    for c in rep.comparisons:
+        comp.add_row(c.quantity, _fmt(c.published), _fmt(c.simulated), _fmt(c.difference), c.unit, c.source)
+    console.print(comp)
+
+    if rep.timeline:
+        tl = Table(title="Timeline (UTC)")
+        for col in ("event", "published", "simulated", "difference s"):
+            tl.add_column(col)
+        for t in rep.timeline:
+            tl.add_row(t.event, t.published_utc or "-", t.simulated_utc or "-", _fmt(t.difference_s, ".1f"))
+        console.print(tl)
+    if rep.sweep is not None:
+        sw = rep.sweep
+        console.print(f"survivable burn durations ({sw.step}): up to [bold]{sw.max_survivable_s:.2f} s[/]; "
+                      f"fatal from {sw.min_fatal_s:.2f} s (terrain: {sw.terrain})", highlight=False)
+    for n in rep.notes:
+        console.print(f"[yellow]note:[/] {n}", highlight=False)
+    console.print(f"{len(rep.assumptions)} reconstruction assumptions (see the scenario file or the report)",
+                  highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the command to the app (nothing yet)."""
+    """Add ``lunapole replay`` to the app."""
+
+    @app.command("replay")
+    def replay_command(
+        name: str = typer.Argument(..., help="Built-in mission (luna-25, chandrayaan-3) or a scenario file."),
+        json_output: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+        set_: Optional[list[str]] = typer.Option(
+            None, "--set", help="Override a field: PATH=VALUE, e.g. sequence.pre_landing_burn.duration_s=84."
+        ),
+        report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report into this directory."),
+        sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Bisect the survivable burn duration (Luna-25)."),
+    ) -> None:
+        """Replay a real south-pole mission and compare with its published numbers."""
+        from lunapole.missions import replay
+
+        err = Console(stderr=True)
+
+        def progress(text: str) -> None:
+            err.print(f"[dim]{text}[/]", highlight=False)
+
+        rep = replay(name, overrides=set_ or (), sweep=sweep, progress=progress)
+        if report is not None:
+            from lunapole.report import write_report
+
+            path = write_report(rep, report)
+            progress(f"report written to {path}")
+        if json_output:
+            sys.stdout.write(json.dumps(rep.to_json_dict(), allow_nan=False, default=str) + "\n")
+            sys.stdout.flush()
+        else:
+            print_replay(rep, Console())

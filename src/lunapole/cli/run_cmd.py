@@ -15,6 +15,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lunapole.errors import LunapoleError
@@ -70,8 +71,8 @@ def print_summary(result, console: Console) -> None:
     """Readable summary: outcome, steps, events (apsides counted, not listed), final orbit."""
     d = result.to_json_dict()
     colour = {"completed": "green", "landed": "green", "impact": "red", "crashed": "red"}.get(d["outcome"], "yellow")
-    console.print(f"[bold]{d['scenario']}[/]  outcome: [bold {colour}]{d['outcome']}[/]"
-                  + (f"  ({d['stop_reason']})" if d["stop_reason"] else ""), highlight=False)
+    console.print(f"[bold]{escape(d['scenario'])}[/]  outcome: [bold {colour}]{d['outcome']}[/]"
+                  + (f"  ({escape(d['stop_reason'])})" if d["stop_reason"] else ""), highlight=False)
     console.print(f"{d['initial_epoch']} -> {d['final_state']['epoch']}", highlight=False)
 
     steps = Table(title="Steps", show_lines=False)
@@ -79,7 +80,7 @@ def print_summary(result, console: Console) -> None:
         steps.add_column(col, justify="right" if col not in ("name", "type") else "left")
     for s in d["steps"]:
         el = s["elements"]
-        steps.add_row(str(s["index"]), s["name"] or "", s["type"], _fmt(s["duration_s"], ".1f"),
+        steps.add_row(str(s["index"]), escape(s["name"] or ""), s["type"], _fmt(s["duration_s"], ".1f"),
                       _fmt(s["dv_m_s"], ".2f"), _fmt(s["propellant_kg"], ".2f"), _fmt(s["mass_kg"], ".1f"),
                       _fmt(el["periapsis_alt_km"]), _fmt(el["apoapsis_alt_km"]))
     console.print(steps)
@@ -92,14 +93,14 @@ def print_summary(result, console: Console) -> None:
             events.add_column(col)
         for e in notable:
             events.add_row(e["type"], e["epoch"].removesuffix(" TDB"), _fmt(e["lat_deg"]), _fmt(e["lon_deg"]),
-                           _fmt(e["altitude_km"]), e["step"])
+                           _fmt(e["altitude_km"]), escape(e["step"]))
         console.print(events)
     if counts:
         console.print("apsides passed: " + ", ".join(f"{k} x{v}" for k, v in sorted(counts.items())),
                       highlight=False)
     if "touchdown" in d:
         td = d["touchdown"]
-        console.print("touchdown: " + ", ".join(f"{k}={v}" for k, v in td.items()), highlight=False)
+        console.print(escape("touchdown: " + ", ".join(f"{k}={v}" for k, v in td.items())), highlight=False)
 
     el = d["final_elements"]
     fs = d["final_state"]
@@ -109,9 +110,9 @@ def print_summary(result, console: Console) -> None:
         f"RAAN {_fmt(el['raan_deg'], '.3f')} deg, mass {d['final_mass_kg']:.2f} kg", highlight=False)
     console.print(f"final position (J2000, km): {[round(x, 3) for x in fs['position_km']]}", highlight=False)
     for w in d["warnings"]:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     for k, v in d["outputs"].items():
-        console.print(f"{k}: {v}", highlight=False)
+        console.print(escape(f"{k}: {v}"), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

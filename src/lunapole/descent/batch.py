@@ -50,7 +50,7 @@ class BatchDispersions:
             v0_m_s=np.tile(np.asarray(v0_m_s, float), (n, 1)),
             mass_kg=np.full(n, vehicle.wet_mass_kg),
             thrust_scale=np.ones(n),
-            isp_s=np.full(n, vehicle.isp_s),
+            isp_s=np.full(n, vehicle.effective_isp_s),
             misalign_rad=np.zeros((n, 2)),
             nav_pos_bias_m=np.zeros((n, 3)),
             nav_vel_bias_m_s=np.zeros((n, 3)),
@@ -180,7 +180,7 @@ def simulate_batch(
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
     try:
         kd.simulate_batch_kernel(
-            x0, plan.table(), dry, float(vehicle.isp_s), f(disp.isp_s), f(disp.thrust_scale), tmin_unit, tmax_unit,
+            x0, plan.table(), dry, float(vehicle.effective_isp_s), f(disp.isp_s), f(disp.thrust_scale), tmin_unit, tmax_unit,
             n_eng, f(disp.engine_out_time_s), f(disp.misalign_rad), f(disp.nav_pos_bias_m), f(disp.nav_vel_bias_m_s),
             f(disp.nav_alt_bias_m), f(disp.nav_pos_sigma_m), f(disp.nav_vel_sigma_m_s), f(disp.nav_alt_sigma_m),
             np.ascontiguousarray(disp.seed, dtype=np.uint64), *env.kernel_args(), float(dt_s), guid_every,

@@ -105,6 +105,11 @@ class Vehicle:
         axial = sum(e.count * e.axial_thrust_n for e in self.engines)
         return axial / mdot
 
+    @property
+    def effective_isp_s(self) -> float:
+        """Axial thrust per unit weight flow, s (= Isp cos(cant)); what the dynamics use for mass flow."""
+        return self.exhaust_velocity_m_s / G0_M_S2
+
     def with_changes(self, **changes: Any) -> "Vehicle":
         """Copy with fields changed."""
         return replace(self, **changes)

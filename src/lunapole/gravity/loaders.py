@@ -108,14 +108,14 @@ def read_shadr(path: str | Path, degree: int | None = None, order: int | None = 
         for line in fh:
             lineno += 1
             parts = line.split(",")
-            if len(parts) < 4:
-                if not line.strip():
-                    continue
-                raise DataError(f"{path}, line {lineno}: expected 'n, m, Cnm, Snm, sigmaC, sigmaS', "
-                                f"found {line.strip()[:80]!r}")
+            if not line.strip():
+                continue
             n = _int(path, lineno, parts[0], "degree n")
             if n > deg:
                 break  # records are ordered by degree: the rest is not needed
+            if len(parts) < 4:
+                raise DataError(f"{path}, line {lineno}: expected 'n, m, Cnm, Snm, sigmaC, sigmaS', "
+                                f"found {line.strip()[:80]!r}")
             m = _int(path, lineno, parts[1], "order m")
             _store(path, lineno, c, s, n, m, _float(path, lineno, parts[2], "Cnm"),
                    _float(path, lineno, parts[3], "Snm"), deg, ordr, seen)

@@ -21,7 +21,7 @@ Guidance (Klumpp 1974, Automatica 10, eq. 7; Apollo P63/P64): in guidance coordi
     a = 12 (r_T - r) / T^2 - 6 (v_T + v) / T + a_T
 
 and ``T`` solves the downrange cubic ``j_T T^3 - 6 a_T T^2 + (18 v_T + 6 v) T + 24 (r - r_T) = 0``
-(Klumpp eq. 12 with the target jerk ``j_T``). The thrust is that acceleration minus gravity and the
+(Klumpp eq. 12 with the target jerk ``j_T``) each cycle until ``T < TGO_COUNTDOWN_S``, then counts down. The thrust is that acceleration minus gravity and the
 frame terms, limited to the throttle range, the phase's tilt limit and the slew rate.
 
 Phase table ``phases (n_phase, NPAR)`` float64, one row per phase, columns ``P_*`` below. Kinds:
@@ -49,6 +49,7 @@ else:
     from numba import njit, prange
 
 G0 = 9.80665
+TGO_COUNTDOWN_S = 10.0  # below this time-to-go the cubic is no longer re-solved (it is ill-conditioned)
 
 KIND_POLY, KIND_HOLD, KIND_TERMINAL, KIND_GRAVITY_TURN = 0, 1, 2, 3
 # phase-table columns
@@ -439,14 +440,18 @@ def simulate_one(
             if kind == KIND_POLY:
                 rt_d = phases[phase, P_RT]
                 vt_d = phases[phase, P_VT]
-                tg = solve_tgo(gf[9], gf[11], rt_d, vt_d, at_d, phases[phase, P_JT], tgo)
-                if tg > 0.0:
-                    tgo = tg
-                elif tgo > 0.0:
+                if tgo > 0.0 and tgo < TGO_COUNTDOWN_S:
+                    # the downrange cubic degenerates as range and speed vanish: count down instead
                     tgo = max(tgo - dt * guid_every, 1e-3)
                 else:
-                    tgo = 1.0
-                tg = max(tgo, 2.0)  # freeze gains in the last seconds (they grow as 1/T^2)
+                    tg = solve_tgo(gf[9], gf[11], rt_d, vt_d, at_d, phases[phase, P_JT], tgo)
+                    if tg > 0.0:
+                        tgo = tg
+                    elif tgo > 0.0:
+                        tgo = max(tgo - dt * guid_every, 1e-3)
+                    else:
+                        tgo = 1.0
+                tg = max(tgo, phases[phase, P_EXIT_TGO], 1e-2)  # gains grow as 1/T^2: freeze at the exit time-to-go
                 a_d = poly_accel(gf[9], gf[11], rt_d, vt_d, at_d, tg)
                 a_c = poly_accel(0.0, gf[12], phases[phase, P_RT + 1], phases[phase, P_VT + 1], phases[phase, P_AT + 1], tg)
                 a_u = poly_accel(gf[10], gf[13], phases[phase, P_RT + 2], phases[phase, P_VT + 2], phases[phase, P_AT + 2], tg)
@@ -634,3 +639,22 @@ def simulate_batch_kernel(
         )
         for j in range(NOUT):
             out[i, j] = row[j]
+
+
+if globals().get("_PURE_PYTHON", False):
+    # Twin of the RNG with Python integers (numpy uint64 scalars warn on the intended wrap-around).
+    _MASK = (1 << 64) - 1
+
+    def _mix64(x):  # noqa: F811
+        x = (int(x) + 0x9E3779B97F4A7C15) & _MASK
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+        return x ^ (x >> 31)
+
+    def normal_noise(seed, counter, channel):  # noqa: F811
+        base = _mix64(int(seed) ^ _mix64((int(counter) * 0xD1B54A32D192ED03 + int(channel)) & _MASK))
+        h1 = _mix64(base)
+        h2 = _mix64(h1)
+        u1 = (float(h1 >> 11) + 0.5) * (1.0 / 9007199254740992.0)
+        u2 = float(h2 >> 11) * (1.0 / 9007199254740992.0)
+        return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)

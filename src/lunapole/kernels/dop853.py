@@ -25,7 +25,12 @@ import numpy as np
 from numba import njit
 from scipy.integrate._ivp import dop853_coefficients as _dc
 
+from lunapole.kernels import _numba_cache
+from lunapole.kernels import gravity as _gravity
+from lunapole.kernels import orbit_forces as _orbit_forces
 from lunapole.kernels.orbit_forces import FP_ROT_ME, FP_TAB_SEG, FP_TAB_T0, cheb_eval, rhs
+
+_numba_cache.invalidate_stale(__file__, [_orbit_forces.__file__, _gravity.__file__])
 
 A = np.ascontiguousarray(_dc.A, dtype=np.float64)
 B = np.ascontiguousarray(_dc.B, dtype=np.float64)

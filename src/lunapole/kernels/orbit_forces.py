@@ -21,7 +21,11 @@ import math
 import numpy as np
 from numba import njit
 
+from lunapole.kernels import _numba_cache
+from lunapole.kernels import gravity as _gravity
 from lunapole.kernels.gravity import sh_acceleration
+
+_numba_cache.invalidate_stale(__file__, [_gravity.__file__])
 
 FP_GM_CENTRAL = 0      # m^3/s^2, point-mass Moon when no field
 FP_FIELD_ON = 1        # 1.0 when a spherical-harmonic field is used (it includes the central term)

@@ -9,6 +9,7 @@ says from what; ``scenario/missions/luna-25.toml`` carries the numbers with the 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -150,3 +151,164 @@ def node_lon_over_point_deg(inc_deg: float, lat_deg: float, lon_deg: float, sout
     u = arg_lat_over_latitude_deg(inc_deg, lat_deg, southbound)
     _, lon0 = ground_track_lat_lon_deg(inc_deg, 0.0, u)
     return (lon_deg - lon0) % 360.0
+
+
+# --- the replay -------------------------------------------------------------------------------------------
+
+MISSIONS_MD = "shared/facts/missions.md"
+SRC_BORISOV = "missions.md (Borisov, 21 Aug 2023)"
+SRC_NSF = "missions.md (NSF; Roscosmos)"
+SRC_CONTACT = "Roscosmos statement 20 Aug 2023 (TASS): contact lost ~14:57 MSK"
+SRC_LRO = "NASA LRO/LROC release 31 Aug 2023"
+
+
+def _need(table: dict, key: str, where: str):
+    from lunapole.errors import ScenarioError
+
+    if key not in table:
+        raise ScenarioError(f"{where}: [replay] needs {key!r} for a luna-25 replay")
+    return table[key]
+
+
+def _orbit(summary) -> dict[str, float]:
+    el = summary.elements
+    return {"periapsis_alt_km": float(el["periapsis_alt_km"]), "apoapsis_alt_km": float(el["apoapsis_alt_km"]),
+            "epoch": _utc(summary.end_tdb_s) + " UTC"}
+
+
+def _utc(et: float) -> str:
+    from lunapole.missions.common import utc_of
+
+    return utc_of(et)
+
+
+def _step(run, name: str):
+    for s in run.steps:
+        if s.name == name:
+            return s
+    return None
+
+
+def replay_luna25(raw: dict, path, overrides: list[str], sweep: bool = True, progress=None):
+    """Run the flown case (the file as it is: ``cutoff_failure``) and the nominal plan (no faults), compare
+    with the published numbers of ``[replay]`` and bracket the survivable burn duration."""
+    from lunapole.missions.common import (Comparison, TimelineEntry, great_circle_km, relax_duration_overrides,
+                                          without_faults)
+    from lunapole.missions.replay import ReplayResult
+    from lunapole.scenario import run_scenario, scenario_from_dict
+
+    where = f"scenario {str(path)!r}"
+    pub = raw["replay"]
+    step_name = pub.get("burn_step", "pre_landing_burn")
+    raw_flown = relax_duration_overrides(raw, overrides)
+    scn_flown = scenario_from_dict(raw_flown, source=path, overrides=overrides)
+    scn_nominal = scenario_from_dict(without_faults(raw_flown), source=path, overrides=overrides)
+    say = progress or (lambda _t: None)
+    say("run: as flown (dV cut-off failed, backup timer)" if scn_flown.faults else "run: as given")
+    flown = run_scenario(scn_flown, progress=progress)
+    say("run: nominal plan (no faults)")
+    nominal = run_scenario(scn_nominal, progress=progress, write_outputs=False)
+
+    b_flown, b_nom = _step(flown, step_name), _step(nominal, step_name)
+    if b_flown is None or b_nom is None:
+        from lunapole.errors import ScenarioError
+
+        raise ScenarioError(f"{where}: [replay] burn_step {step_name!r} is not a step of the sequence")
+    planned = _orbit(b_nom)
+    achieved = _orbit(b_flown)
+    dur_nom = float(b_nom.details.get("burn_duration_s", b_nom.end_tdb_s - b_nom.start_tdb_s))
+    dur_flown = float(b_flown.details.get("burn_duration_s", b_flown.end_tdb_s - b_flown.start_tdb_s))
+
+    impact = None
+    ev = next((e for e in flown.events if e.type == "impact"), None)
+    site = pub.get("planned_site")
+    crater = pub.get("impact_crater")
+    if ev is not None:
+        fs = flown.final_state
+        impact = {
+            "epoch": _utc(ev.epoch_tdb_s) + " UTC",
+            "lat_deg": float(ev.lat_deg),
+            "lon_deg": float(ev.lon_deg),
+            "minutes_after_burn_start": (ev.epoch_tdb_s - b_flown.start_tdb_s) / 60.0,
+            "speed_m_s": float(np.linalg.norm(fs.v_m_s)),
+            "revolution": "same revolution as the burn" if ev.epoch_tdb_s - b_flown.start_tdb_s
+            < float(b_flown.elements.get("period_s") or math.inf) else "a later revolution",
+        }
+        if crater:
+            impact["distance_to_lro_crater_km"] = great_circle_km(ev.lat_deg, ev.lon_deg, crater["lat_deg"],
+                                                                  crater["lon_deg"])
+        if site:
+            impact["distance_to_planned_site_km"] = great_circle_km(ev.lat_deg, ev.lon_deg, site["lat_deg"],
+                                                                    site["lon_deg"])
+
+    sweep_res = None
+    notes: list[str] = []
+    if sweep and impact is not None and dur_flown > dur_nom:
+        from lunapole.missions.sweep import survivable_duration
+
+        say("sweep: bisection on the burn duration")
+        try:
+            sweep_res = survivable_duration(raw, path, step_name, dur_nom, dur_flown, overrides=overrides,
+                                            progress=progress)
+        except ValueError as exc:
+            notes.append(f"survivable-duration sweep skipped: {exc}")
+    elif sweep:
+        notes.append("survivable-duration sweep skipped: the flown case does not hit the Moon")
+
+    planned_burn = float(_need(pub, "planned_burn_s", where))
+    actual_burn = float(_need(pub, "actual_burn_s", where))
+    comps = [
+        Comparison("nominal burn duration", planned_burn, dur_nom, "s", SRC_BORISOV,
+                   "dV cut-off at the planned dV with the reconstructed thrust (A2, A3)"),
+        Comparison("flown burn duration", actual_burn, dur_flown, "s", SRC_BORISOV, "backup timer"),
+        Comparison("planned orbit periapsis altitude", float(_need(pub, "planned_periapsis_alt_km", where)),
+                   planned["periapsis_alt_km"], "km", SRC_NSF, "osculating two-body, end of the nominal burn"),
+        Comparison("planned orbit apoapsis altitude", float(_need(pub, "planned_apoapsis_alt_km", where)),
+                   planned["apoapsis_alt_km"], "km", SRC_NSF,
+                   "burn at the 112.6 km apolune keeps it (A1); '100 km' rounds the initial orbit"),
+        Comparison("flown orbit periapsis altitude", None, achieved["periapsis_alt_km"], "km", "",
+                   "osculating two-body after the 127 s burn: below the surface"),
+        Comparison("planned dV", None, float(b_nom.dv_m_s), "m/s", "",
+                   f"derived in missions.md: 18.75 (from 100 km circular), 16.8 (at 112.6 km apolune)"),
+        Comparison("flown dV", None, float(b_flown.dv_m_s), "m/s", "",
+                   "derived in missions.md: 25-28 (x127/84)"),
+        Comparison("propellant of the flown burn", None, float(b_flown.propellant_kg), "kg", "",
+                   "Isp 300 s assumed (A4)"),
+    ]
+    timeline = [
+        TimelineEntry("burn start", pub.get("burn_start_utc"), _utc(b_flown.start_tdb_s), SRC_BORISOV),
+    ]
+    if pub.get("burn_start_utc"):
+        t0 = np.datetime64(pub["burn_start_utc"], "ms")
+        end_plan = str(t0 + np.timedelta64(int(planned_burn * 1000), "ms"))
+        end_act = str(t0 + np.timedelta64(int(actual_burn * 1000), "ms"))
+        timeline.append(TimelineEntry("nominal burn end (planned 84 s)", end_plan, _utc(b_nom.end_tdb_s),
+                                      SRC_BORISOV))
+        timeline.append(TimelineEntry("flown burn end (127 s)", end_act, _utc(b_flown.end_tdb_s), SRC_BORISOV))
+    if impact is not None:
+        timeline.append(TimelineEntry("impact (published: loss of contact)", pub.get("contact_lost_utc"),
+                                      impact["epoch"].replace(" UTC", ""), SRC_CONTACT))
+        if crater:
+            comps.append(Comparison("impact latitude", float(crater["lat_deg"]), impact["lat_deg"], "deg", SRC_LRO,
+                                    "mean-sphere impact; the LRO crater lies 360 m below it"))
+            comps.append(Comparison("impact longitude", float(crater["lon_deg"]), impact["lon_deg"], "deg E",
+                                    SRC_LRO))
+            comps.append(Comparison("impact distance from the LRO crater", 0.0,
+                                    impact["distance_to_lro_crater_km"], "km", SRC_LRO))
+    if sweep_res is not None:
+        comps.append(Comparison("largest survivable burn duration", None, sweep_res.max_survivable_s, "s", "",
+                                f"bisection; terrain: {sweep_res.terrain}"))
+
+    sites = []
+    if site:
+        sites.append({"kind": "site", **site})
+    if crater:
+        sites.append({"kind": "site", **crater})
+    outcome = flown.outcome
+    return ReplayResult(
+        name="luna-25", source=Path(path),
+        runs={f"flown ({dur_flown:.0f} s)": flown, f"nominal plan ({dur_nom:.0f} s)": nominal},
+        outcome=outcome, planned_orbit=planned, achieved_orbit=achieved, impact=impact, touchdown=None,
+        comparisons=comps, timeline=timeline, sweep=sweep_res, assumptions=list(scn_flown.scenario.assumptions),
+        sites=sites, title="Luna-25 replay: the pre-landing burn of 19 August 2023", notes=notes,
+    )

@@ -212,6 +212,14 @@ class PreparedForces:
         return PreparedForces(fp, self.tables, self.col_start, self.work.copy(), self.tab, self.force_model,
                               self.t_min, self.t_max)
 
+    def relative_to(self, t_ref: float) -> "PreparedForces":
+        """Copy whose kernel time argument is ``t - t_ref`` (the integrator works in time since ``t_ref``
+        so that step times keep full double precision: absolute TDB seconds ~1e9 only resolve ~1e-7 s)."""
+        fp = self.fp.copy()
+        fp[K.FP_TAB_T0] -= t_ref
+        return PreparedForces(fp, self.tables, self.col_start, self.work.copy(), self.tab, self.force_model,
+                              self.t_min, self.t_max)
+
     def acceleration(self, t: float, y) -> np.ndarray:
         """dy/dt (7,) from the compiled kernel (for tests and diagnostics)."""
         y = np.asarray(y, float)

@@ -78,7 +78,8 @@ class Event:
 
 @dataclass
 class _Segment:
-    prepared: PreparedForces
+    t_ref: float               # kernel times are t - t_ref
+    prepared: PreparedForces   # already relative to t_ref
     ts: np.ndarray
     ys: np.ndarray
     hs: np.ndarray
@@ -121,19 +122,20 @@ class Trajectory:
         out = np.empty((times.size, 7))
         done = np.zeros(times.size, bool)
         for seg in self._segments:
+            trel = times - seg.t_ref
             a, b = sorted((seg.ts[0], seg.ts[-1]))
-            sel = np.nonzero(~done & (times >= a - tol) & (times <= b + tol))[0]
+            sel = np.nonzero(~done & (trel >= a - tol) & (trel <= b + tol))[0]
             if sel.size == 0:
                 continue
             forward = seg.ts[-1] >= seg.ts[0]
             tsorted = seg.ts if forward else seg.ts[::-1]
-            idx = np.searchsorted(tsorted, times[sel], side="right") - 1
+            idx = np.searchsorted(tsorted, trel[sel], side="right") - 1
             if not forward:
                 idx = len(seg.ts) - 2 - idx
             idx = np.clip(idx, 0, len(seg.hs) - 1)
             res = np.empty((sel.size, 7))
             p = seg.prepared
-            D.dense_sample(seg.ts, seg.hs, seg.ys, seg.ye, seg.Ks, idx.astype(np.int64), times[sel],
+            D.dense_sample(seg.ts, seg.hs, seg.ys, seg.ye, seg.Ks, idx.astype(np.int64), trel[sel],
                            p.fp, p.tables, p.col_start, p.work, p.tab, res)
             out[sel] = res
             done[sel] = True
@@ -156,7 +158,7 @@ def _event_specs(stop_on, record, altitude_events_m, epoch_events_tdb_s, terrain
     if "apoapsis" in names:
         specs.append(("apoapsis", _KIND_RDOTV, 0.0, -1, "apoapsis" in stop_on))
     for value in epoch_events_tdb_s:
-        specs.append(("epoch", _KIND_EPOCH, float(value), 0, "epoch" in stop_on))
+        specs.append(("epoch", _KIND_EPOCH, float(value), 0, "epoch" in stop_on))  # shifted to t - t0 later
     return specs
 
 
@@ -204,7 +206,7 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
         raise ScenarioError(f"propagate: rtol ({rtol}) and atol_m ({atol_m}) must be > 0")
     specs = _event_specs(stop_on, record, altitude_events_m, epoch_events_tdb_s, terrain)
     ev_kind = np.array([s[1] for s in specs], dtype=np.int64)
-    ev_value = np.array([s[2] for s in specs], dtype=np.float64)
+    ev_value = np.array([s[2] - (t0 if s[1] == _KIND_EPOCH else 0.0) for s in specs], dtype=np.float64)
     ev_dir = np.array([s[3] for s in specs], dtype=np.int64)
     ev_term = np.array([1 if s[4] else 0 for s in specs], dtype=np.int64)
     if terrain is not None:
@@ -214,7 +216,7 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
     if np.linalg.norm(state.r_m) <= reference_radius_m and "impact" in stop_on:
         raise ScenarioError(f"propagate: initial altitude {np.linalg.norm(state.r_m) - reference_radius_m:.1f} m "
                             "is below the reference surface")
-    prepared = force_model.prepare(t0, t_end, burn=None, terrain=terrain is not None)
+    prepared = force_model.prepare(t0, t_end, burn=None, terrain=terrain is not None).relative_to(t0)
     atol = np.array([atol_m] * 3 + [atol_m * VELOCITY_ATOL_PER_S] * 3 + [MASS_ATOL_KG])
 
     legs = []
@@ -226,19 +228,24 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
     else:
         legs.append((t_end, prepared))
 
-    segments, events = [], []
+    segments, events, all_ts = [], [], []
     y = state.y.copy()
     t = t0
+    tau = 0.0  # kernel time, s since t0
     n_eval = n_steps = 0
     outcome = "completed"
     for leg_i, (t_leg_end, prep) in enumerate(legs):
-        res = D.integrate(t, y, t_leg_end, rtol, atol, 0.0, h_max_s, max_steps, prep.fp, prep.tables,
+        res = D.integrate(tau, y, t_leg_end - t0, rtol, atol, 0.0, h_max_s, max_steps, prep.fp, prep.tables,
                           prep.col_start, prep.work, prep.tab, ev_kind, ev_value, ev_dir, ev_term,
                           reference_radius_m, tgrid, hgrid)
         status, n, ne, ts, ys, hs, Ks, ye, ev_idx, ev_t, ev_y = res
+        tau = float(ts[-1])
+        segments.append(_Segment(t0, prep, ts, ys, hs, Ks, ye))  # kernel (relative) times
+        ts = ts + t0
+        ev_t = ev_t + t0
         n_eval += int(ne)
         n_steps += int(n)
-        segments.append(_Segment(prep, ts, ys, hs, Ks, ye))
+        all_ts.append(ts)
         for k, te, yv in zip(ev_idx, ev_t, ev_y):
             name = specs[k][0]
             value = specs[k][2] if name in ("altitude", "epoch") else None
@@ -257,7 +264,7 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
                 events.append(_make_event("burn_end", t, y, None, force_model, reference_radius_m, None))
             if duration_s is None and until_tdb_s is None:
                 outcome = "propellant_exhausted" if burn_reason == "propellant_exhausted" else "burn_complete"
-    t_all = np.concatenate([segments[0].ts] + [s.ts[1:] for s in segments[1:]])
+    t_all = np.concatenate([all_ts[0]] + [ts[1:] for ts in all_ts[1:]])
     y_all = np.concatenate([segments[0].ys] + [s.ys[1:] for s in segments[1:]])
     return Trajectory(outcome, State.from_y(t, y), events, t_all, y_all, n_eval, n_steps,
                       burn_reason if burn is not None else None, segments)

@@ -79,11 +79,9 @@ def as_report_input(result: Any) -> ReportInput:
     """The :class:`ReportInput` of a run result, a replay result, or a ready ``ReportInput``."""
     if isinstance(result, ReportInput):
         return result
-    if hasattr(result, "report_input"):
-        return result.report_input()
-    from lunapole.report.adapt import report_input_from_run_result
+    from lunapole.report.adapt import report_input_from_any
 
-    return report_input_from_run_result(result)
+    return report_input_from_any(result)
 
 
 def render_html(data: ReportInput, png_names: list[str] = ()) -> str:
@@ -125,6 +123,15 @@ def render_html(data: ReportInput, png_names: list[str] = ()) -> str:
                          "cut-off"],
                         [[b.track, b.name, b.start_utc, b.duration_s, b.dv_m_s, b.propellant_kg, b.thrust_n, b.cutoff]
                          for b in data.burns], {3, 4, 5, 6}))
+
+    for tab in data.tables:
+        parts.append(f"<h2>{html.escape(tab.title)}</h2>")
+        if tab.note:
+            parts.append(f'<p class="note">{html.escape(tab.note)}</p>')
+        numeric = {i for i, _ in enumerate(tab.headers) if tab.rows and isinstance(tab.rows[0][i], (int, float))}
+        parts.append(_table(tab.headers, tab.rows, numeric))
+    if data.notes:
+        parts.append("<ul>" + "".join(f'<li class="note">{html.escape(n)}</li>' for n in data.notes) + "</ul>")
 
     parts.append(f'<h2>Figures</h2><p class="note">Altitudes above the {html.escape(data.altitude_reference)}. '
                  "Drag to rotate the 3D view; PNG versions: "

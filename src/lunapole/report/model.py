@@ -119,3 +119,15 @@ class ReportInput:
     subtitle: str = ""
     altitude_reference: str = "sphere of 1737.4 km (IAU mean radius)"
     json_dict: dict[str, Any] | None = None
+    tables: list["ExtraTable"] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExtraTable:
+    """Any further table (e.g. the survivable-duration sweep): title, column headers, rows, a note."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    note: str = ""

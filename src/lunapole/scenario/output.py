@@ -18,42 +18,57 @@ def resolve_output_path(scenario, text: str) -> Path:
     return p if p.is_absolute() else (scenario.base_dir / p)
 
 
-def sample_arcs(segments, step_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Sample each trajectory segment on a grid of ``step_s`` (plus its end points).
-
-    Returns ``[(t_tdb_s (M,), states (M, 7) [r m, v m/s, mass kg] J2000), ...]``, one arc per
-    segment, so impulsive burns stay visible as a new arc at the same epoch.
-    """
-    arcs = []
+def _orbit_segments(segments) -> list:
+    """Segments with dense output and a non-zero span (impulsive burns leave none)."""
+    out = []
     for seg in segments:
         if not (hasattr(seg, "sample") and hasattr(seg, "span_tdb_s")):
             continue  # e.g. a descent record without dense output
         t0, t1 = seg.span_tdb_s
-        if t1 <= t0:
-            continue
-        n = int(np.floor((t1 - t0) / step_s))
-        times = t0 + step_s * np.arange(n + 1)
-        if t1 - times[-1] > 1e-6:
-            times = np.append(times, t1)
-        arcs.append((times, np.asarray(seg.sample(times))))
-    return arcs
+        if t1 > t0:
+            out.append(seg)
+    return out
 
 
-def write_csv(path: Path, arcs, meta: dict[str, str]) -> None:
-    """CSV: ``epoch_tdb`` (ISO), ``epoch_tdb_s``, x/y/z km, vx/vy/vz km/s, mass kg; Moon-centred J2000."""
+def write_csv(path: Path, segments, step_s: float) -> None:
+    """CSV with the columns of :func:`lunapole.orbit.ccsds.write_csv` (Moon-centred J2000, SI), all
+    segments in time order; an impulsive burn shows as two rows at the same epoch."""
     from lunapole.astro.time import tdb_s_to_tdb_iso
+    from lunapole.orbit.ccsds import sample_times
 
     with path.open("w", encoding="utf-8") as fh:
-        for k, v in meta.items():
-            fh.write(f"# {k}: {v}\n")
-        fh.write("epoch_tdb,epoch_tdb_s,x_km,y_km,z_km,vx_km_s,vy_km_s,vz_km_s,mass_kg\n")
-        for times, states in arcs:
-            isos = np.atleast_1d(tdb_s_to_tdb_iso(times, 3))
-            for iso, t, y in zip(isos, times, states):
-                fh.write(
-                    f"{iso},{t:.6f},{y[0] / 1e3:.9f},{y[1] / 1e3:.9f},{y[2] / 1e3:.9f},"
-                    f"{y[3] / 1e3:.12f},{y[4] / 1e3:.12f},{y[5] / 1e3:.12f},{y[6]:.6f}\n"
-                )
+        fh.write("epoch_tdb_s,epoch_tdb_iso,x_m,y_m,z_m,vx_m_s,vy_m_s,vz_m_s,mass_kg\n")
+        for seg in segments:
+            times = sample_times(seg, step_s)
+            states = seg.sample(times)
+            isos = np.atleast_1d(tdb_s_to_tdb_iso(times, 6))
+            for t, iso, y in zip(times, isos, states):
+                fh.write(f"{t:.6f},{iso}," + ",".join(f"{v:.6f}" for v in y[:6]) + f",{y[6]:.6f}\n")
+
+
+def write_oem(path: Path, segments, step_s: float, object_name: str) -> None:
+    """CCSDS OEM (KVN), one OEM segment per trajectory segment, text from
+    :func:`lunapole.orbit.ccsds.oem_text`, validated by the ``oem`` package before saving."""
+    import tempfile
+
+    import oem
+
+    from lunapole.errors import LunapoleError
+    from lunapole.orbit.ccsds import oem_text
+
+    parts = []
+    for k, seg in enumerate(segments):
+        text = oem_text(seg, step_s, object_name=object_name)
+        parts.append(text if k == 0 else text[text.index("META_START"):])
+    text = "\n".join(parts)
+    with tempfile.TemporaryDirectory() as tmp:
+        kvn = Path(tmp) / "eph.oem"
+        kvn.write_text(text)
+        try:
+            message = oem.OrbitEphemerisMessage.open(kvn)
+        except Exception as exc:  # the oem package raises ValueError and friends
+            raise LunapoleError(f"OEM output failed validation by the oem package: {exc}") from exc
+        message.save_as(path, file_format="kvn")
 
 
 def write_ephemeris(result) -> Path:
@@ -65,26 +80,11 @@ def write_ephemeris(result) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ScenarioError(f"output.ephemeris: cannot create directory {str(path.parent)!r} ({exc})") from None
-    arcs = sample_arcs(result.segments, out.ephemeris_step_s)
-    if not arcs:
+    segments = _orbit_segments(result.segments)
+    if not segments:
         raise ScenarioError("output.ephemeris: the run produced no trajectory to write")
-    meta = {"scenario": scn.scenario.name, "center": "MOON", "frame": "J2000", "time_scale": "TDB"}
     if path.suffix.lower() == ".csv":
-        write_csv(path, arcs, meta)
+        write_csv(path, segments, out.ephemeris_step_s)
     else:
-        write_oem(path, arcs, scn.scenario.name)
+        write_oem(path, segments, out.ephemeris_step_s, scn.scenario.name)
     return path
-
-
-def write_oem(path: Path, arcs, object_name: str) -> None:
-    """CCSDS OEM through :mod:`lunapole.orbit.ccsds` (one OEM segment per arc)."""
-    import importlib.util
-
-    if importlib.util.find_spec("lunapole.orbit.ccsds") is None:
-        raise ScenarioError(
-            f"output.ephemeris = {str(path)!r}: this installation has no OEM writer (lunapole.orbit.ccsds); "
-            "use a .csv file name instead"
-        )
-    from lunapole.orbit import ccsds
-
-    ccsds.write_oem(path, arcs, object_name=object_name)

@@ -15,7 +15,7 @@ Gamma/m``, ``z = ln m``::
     r(0), v(0), z(0) = ln m0;  r(t_f) = target, v(t_f) = target velocity
 
 Discretisation: first-order hold on ``u`` and ``sigma`` (trapezoid, exact for the double integrator):
-``v+ = v + dt/2 (u + u+) + g dt``, ``r+ = r + dt/2 (v + v+) + dt^2/12 (u+ - u)``,
+``v+ = v + dt/2 (u + u+) + g dt``, ``r+ = r + dt/2 (v + v+) - dt^2/12 (u+ - u)``,
 ``z+ = z - alpha dt/2 (sigma + sigma+)``. The problem is built once per node count with cvxpy
 Parameters (DPP) so re-solves only update numbers. The optimal time of flight is found by golden-section
 search on the fuel, bracketed by ``m_dry |v0| / rho2 <= t_f <= m_fuel / (alpha rho1)`` (Açıkmeşe & Ploen).
@@ -111,6 +111,7 @@ class ConvexPlanner:
     ``max_tilt_deg``: thrust-pointing limit from +z (None: not imposed). ``glide_slope_deg``: minimum
     elevation of the vehicle seen from the target (None: not imposed). ``mode``: ``"min_fuel"`` or
     ``"min_error"`` (land as close as possible to the target with the propellant on board).
+    ``allow_subsurface``: drop the ``r_z >= target_z`` ground constraint (textbook comparisons only).
     """
 
     def __init__(
@@ -123,6 +124,7 @@ class ConvexPlanner:
         target_m=(0.0, 0.0, 0.0),
         target_velocity_m_s=(0.0, 0.0, 0.0),
         mode: str = "min_fuel",
+        allow_subsurface: bool = False,
     ) -> None:
         if mode not in ("min_fuel", "min_error"):
             raise ValueError(f"mode {mode!r}: use 'min_fuel' or 'min_error'")
@@ -136,6 +138,7 @@ class ConvexPlanner:
         self.target_m = np.asarray(target_m, float)
         self.target_velocity_m_s = np.asarray(target_velocity_m_s, float)
         self.mode = mode
+        self.allow_subsurface = bool(allow_subsurface)
         self._problem, self._vars, self._pars = self._build(elastic=False)
         self._elastic = None
 
@@ -166,7 +169,7 @@ class ConvexPlanner:
         cons = [
             r[:, 0] == p["r0"], v[:, 0] == p["v0"], z[0] == p["lnm0"],
             v[:, 1:] == v[:, :-1] + p["dt"] / 2 * (u[:, :-1] + u[:, 1:]) + p["gdt"] @ one,
-            r[:, 1:] == r[:, :-1] + p["dt"] / 2 * (v[:, :-1] + v[:, 1:]) + p["dt2_12"] * (u[:, 1:] - u[:, :-1]),
+            r[:, 1:] == r[:, :-1] + p["dt"] / 2 * (v[:, :-1] + v[:, 1:]) - p["dt2_12"] * (u[:, 1:] - u[:, :-1]),
             z[1:] == z[:-1] - p["adt2"] * (s[:-1] + s[1:]),
             w == z - p["z0"],
             cp.norm(u, axis=0) <= s,
@@ -175,6 +178,8 @@ class ConvexPlanner:
             w >= 0, z <= p["z1"],
             z[n - 1] >= math.log(veh.dry_mass_kg) - e("propellant"),
         ]
+        if not self.allow_subsurface:
+            cons.append(r[2, :] >= self.target_m[2] - e("glide_slope"))
         if self.max_tilt_deg < 180.0:
             cons.append(u[2, :] >= math.cos(math.radians(self.max_tilt_deg)) * s - e("pointing"))
         if self.glide_slope_deg is not None:
@@ -261,6 +266,13 @@ class ConvexPlanner:
         t, status, dt_s = self._solve_fixed(r0_m, v0_m_s, mass_kg, tf_s)
         if status not in ("optimal", "optimal_inaccurate"):
             raise self._diagnose(r0_m, v0_m_s, mass_kg, [tf_s])
+        return self._solution(t, tf_s, mass_kg, status, dt_s)
+
+    def try_solve(self, r0_m, v0_m_s, mass_kg: float, tf_s: float) -> ConvexSolution | None:
+        """Solve at a fixed time of flight without diagnosis; None when infeasible (for closed-loop re-solves)."""
+        t, status, dt_s = self._solve_fixed(r0_m, v0_m_s, mass_kg, tf_s)
+        if status not in ("optimal", "optimal_inaccurate"):
+            return None
         return self._solution(t, tf_s, mass_kg, status, dt_s)
 
     def solve(self, r0_m, v0_m_s, mass_kg: float, tf_s: float | None = None, tol_s: float = 0.05,

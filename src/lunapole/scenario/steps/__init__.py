@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 
 from lunapole.scenario.steps import coast, finite_burn, impulsive_burn  # noqa: F401  (registration)
+from lunapole.scenario.steps import separation  # noqa: F401  (registration; added for the replays)
 from lunapole.scenario.steps.base import (
     RunEvent,
     StepBase,

@@ -68,25 +68,47 @@ def execute(step: CoastStep, ctx: StepContext) -> StepResult:
 
 
 def _coast_to_apsis(step: CoastStep, ctx: StepContext, record: tuple[str, ...]) -> StepResult:
-    """Find the ``count``-th apsis within ``max_duration_s``: propagate, then truncate at that event."""
+    """Stop at the ``count``-th apsis within ``max_duration_s``.
+
+    The propagator stops on the first event and would find it again at the start of the next leg,
+    so when the state sits on an apsis (radial speed < 1 mm/s) a quarter period is coasted first.
+    """
+    import numpy as np
+
+    from lunapole.errors import InfeasibleError
+    from lunapole.orbit.elements import elements_from_state
     from lunapole.orbit.propagate import propagate
 
-    state0 = ctx.state
-    record = tuple(dict.fromkeys(record + (step.until,)))
-    traj = propagate(
-        state0, ctx.force_model, duration_s=step.max_duration_s, stop_on=("impact", step.until), record=record,
-        stop_count=step.count,
-    )
-    ctx.add_trajectory(traj)
-    if traj.outcome != "impact":
-        hits = [e for e in traj.events if e.type == step.until]
-        if len(hits) < step.count:
-            from lunapole.errors import InfeasibleError
-
+    remaining = step.max_duration_s
+    t_start = ctx.state.epoch_tdb_s
+    for k in range(step.count):
+        s = ctx.state
+        radial_speed = float(np.dot(s.r_m, s.v_m_s) / np.linalg.norm(s.r_m))
+        if abs(radial_speed) < 1e-3:
+            period = elements_from_state(s, ctx.force_model.gm_m3_s2).period_s(ctx.force_model.gm_m3_s2)
+            nudge = min(0.25 * period, remaining)
+            ctx.add_trajectory(propagate(s, ctx.force_model, duration_s=nudge, stop_on=("impact",), record=record))
+            remaining -= nudge
+            if ctx.stopped or remaining <= 0.0:
+                break
+        traj = propagate(ctx.state, ctx.force_model, duration_s=remaining, stop_on=("impact", step.until),
+                         record=record)
+        ctx.add_trajectory(traj)
+        remaining = step.max_duration_s - (ctx.state.epoch_tdb_s - t_start)
+        if ctx.stopped:
+            break
+        if traj.outcome != step.until:
             raise InfeasibleError(
-                f"{ctx.step_label}: found {len(hits)} {step.until} events in max_duration_s = "
+                f"{ctx.step_label}: found {k} {step.until} event(s) in max_duration_s = "
                 f"{step.max_duration_s:g} s, needed {step.count}; raise max_duration_s"
             )
+    else:
+        return StepResult(details={"until": step.until, "count": step.count})
+    if not ctx.stopped:
+        raise InfeasibleError(
+            f"{ctx.step_label}: max_duration_s = {step.max_duration_s:g} s ran out before {step.until} "
+            f"number {step.count}; raise max_duration_s"
+        )
     return StepResult(details={"until": step.until, "count": step.count})
 
 

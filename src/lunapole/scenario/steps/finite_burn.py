@@ -19,7 +19,7 @@ from lunapole.astro.constants import G0_M_S2
 from lunapole.errors import InfeasibleError
 from lunapole.scenario._fields import Vector3
 from lunapole.orbit.burns import local_axes
-from lunapole.scenario.steps._targeting import Targets, measure, solve
+from lunapole.scenario.steps._targeting import Targets, measure, solve, tangential_guess_m_s, two_target_dv_vnb
 from lunapole.scenario.steps.base import StepBase, StepContext, StepResult, register_step
 
 
@@ -109,6 +109,8 @@ def _direction_setup(step: FiniteBurnStep, r_m, v_m_s) -> tuple[str, np.ndarray 
         return "against_velocity", None, u
     if step.direction_j2000 is not None:
         u = np.asarray(step.direction_j2000, float)
+    elif step.direction_vnb is None:  # two targets: the direction is solved; start along the velocity
+        u = np.asarray(v_m_s, float)
     else:
         u = local_axes(r_m, v_m_s, "VNB") @ np.asarray(step.direction_vnb, float)
     u = u / np.linalg.norm(u)
@@ -214,10 +216,11 @@ def _solve_target_dv(step: FiniteBurnStep, ctx: StepContext, burner: _Burner):
         return propagate(nav, ctx.force_model, burn=burn, stop_on=(), record=()).final_state
 
     if len(names) == 1:
-        # Impulsive guess along the ignition direction, then correct on the finite burn.
+        # Impulsive estimate along the ignition direction (vis-viva first guess), then the finite burn.
+        x_t = tangential_guess_m_s(r0, v0, float(goal[0])) * float(np.sign(u0 @ v0))
         f_imp = lambda x: measure(names, r0, v0 + u0 * x[0])  # noqa: E731
-        x_imp, _, _, ok = solve(f_imp, np.array([step.dv_m_s or 0.0]), goal, tol, targets.max_iterations,
-                                np.array([0.1]))
+        x_imp, _, _, ok = solve(f_imp, np.array([x_t]), goal, tol, targets.max_iterations,
+                                np.array([max(abs(x_t), 1.0)]))
         if not ok or x_imp[0] <= 0.0:
             raise InfeasibleError(
                 f"{ctx.step_label}: the targets {dict(zip(names, (goal / 1e3).tolist()))} km cannot be reached "
@@ -230,15 +233,13 @@ def _solve_target_dv(step: FiniteBurnStep, ctx: StepContext, burner: _Burner):
             return measure(names, s.r_m, s.v_m_s)
 
         x0 = np.array([step.dv_m_s if step.dv_m_s is not None else x_imp[0]])
-        x, achieved, its, ok = solve(fun, x0, goal, tol, targets.max_iterations, np.array([0.05]))
+        x, achieved, its, ok = solve(fun, x0, goal, tol, targets.max_iterations, np.array([max(x0[0], 1.0)]))
         dv_target, direction = float(x[0]), fixed
-        details = {"solved_dv_m_s": dv_target}
+        details = {"solved_dv_m_s": dv_target, "impulsive_estimate_m_s": float(x_imp[0])}
     else:
         mat = local_axes(r0, v0, "VNB")
-        g = np.asarray(step.direction_vnb, float) if step.direction_vnb is not None else np.zeros(3)
-        f_imp = lambda x: measure(names, r0, v0 + mat @ np.array([x[0], 0.0, x[1]]))  # noqa: E731
-        x_imp, _, _, ok = solve(f_imp, np.array([g[0], g[2]]), goal, tol, targets.max_iterations,
-                                np.array([0.1, 0.1]))
+        vnb = two_target_dv_vnb(r0, v0, float(goal[0]), float(goal[1]))
+        x_imp = np.array([vnb[0], vnb[2]])
 
         def dir_of(x):
             d = mat @ np.array([x[0], 0.0, x[1]])
@@ -249,10 +250,11 @@ def _solve_target_dv(step: FiniteBurnStep, ctx: StepContext, burner: _Burner):
             s = end_state("inertial", d, max(mag, 1e-3))
             return measure(names, s.r_m, s.v_m_s)
 
-        x, achieved, its, ok = solve(fun, x_imp, goal, tol, targets.max_iterations, np.array([0.05, 0.05]))
+        x, achieved, its, ok = solve(fun, x_imp, goal, tol, targets.max_iterations, np.maximum(np.abs(x_imp), 1.0))
         direction, dv_target = dir_of(x)
         mode = "inertial"
-        details = {"solved_dv_m_s": dv_target, "solved_dv_vnb_m_s": [float(x[0]), 0.0, float(x[1])]}
+        details = {"solved_dv_m_s": dv_target, "solved_dv_vnb_m_s": [float(x[0]), 0.0, float(x[1])],
+                   "impulsive_estimate_vnb_m_s": vnb.tolist()}
     if not ok:
         raise InfeasibleError(
             f"{ctx.step_label}: finite_burn targeting did not converge in {targets.max_iterations} iterations: "

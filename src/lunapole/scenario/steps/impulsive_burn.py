@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 from lunapole.astro.constants import G0_M_S2
 from lunapole.scenario._fields import Vector3
 from lunapole.orbit.burns import local_axes
-from lunapole.scenario.steps._targeting import Targets, measure, solve
+from lunapole.scenario.steps._targeting import Targets, measure, solve, tangential_guess_m_s, two_target_dv_vnb
 from lunapole.scenario.steps.base import StepBase, StepContext, StepResult, register_step
 
 
@@ -61,34 +61,38 @@ def _solve_dv_axes(step: ImpulsiveBurnStep, r_m: np.ndarray, v_m_s: np.ndarray) 
     goal = targets.values_m
     tol = np.full(len(names), targets.tolerance_m)
     if len(names) == 1:
-        guess = np.array(step.dv_m_s if step.dv_m_s is not None else [1.0, 0.0, 0.0], dtype=float)
-        norm = float(np.linalg.norm(guess))
-        unit = guess / norm
-        x0 = np.array([norm if step.dv_m_s is not None else 0.0])
+        if step.dv_m_s is not None:
+            guess = np.asarray(step.dv_m_s, dtype=float)
+            unit = guess / np.linalg.norm(guess)
+            x0 = float(np.linalg.norm(guess))
+        else:  # along the velocity, signed; first guess from vis-viva
+            unit = mat.T @ (np.asarray(v_m_s, float) / np.linalg.norm(v_m_s))
+            x0 = tangential_guess_m_s(r_m, v_m_s, float(goal[0]))
 
         def fun(x):
             return measure(names, r_m, v_m_s + mat @ (unit * x[0]))
 
-        x, achieved, its, ok = solve(fun, x0, goal, tol, targets.max_iterations, np.array([0.1]))
+        x, achieved, its, ok = solve(fun, np.array([x0]), goal, tol, targets.max_iterations,
+                                     np.array([max(abs(x0), 1.0)]))
         dv_axes = unit * x[0]
     else:
-        guess = np.array(step.dv_m_s if step.dv_m_s is not None else [0.0, 0.0, 0.0], dtype=float)
+        vnb = two_target_dv_vnb(r_m, v_m_s, float(goal[0]), float(goal[1]))
+        to_axes = mat.T @ local_axes(r_m, v_m_s, "VNB")
 
         def fun(x):
-            return measure(names, r_m, v_m_s + mat @ np.array([x[0], guess[1], x[1]]))
+            return measure(names, r_m, v_m_s + local_axes(r_m, v_m_s, "VNB") @ np.array([x[0], 0.0, x[1]]))
 
-        x, achieved, its, ok = solve(
-            fun, np.array([guess[0], guess[2]]), goal, tol, targets.max_iterations, np.array([0.1, 0.1])
-        )
-        dv_axes = np.array([x[0], guess[1], x[1]])
+        x0 = np.array([vnb[0], vnb[2]])
+        x, achieved, its, ok = solve(fun, x0, goal, tol, targets.max_iterations, np.maximum(np.abs(x0), 1.0))
+        dv_axes = to_axes @ np.array([x[0], 0.0, x[1]])
     if not ok:
         from lunapole.errors import InfeasibleError
 
         raise InfeasibleError(
             f"impulsive_burn targeting did not converge in {targets.max_iterations} iterations: "
-            f"wanted {dict(zip(names, (goal / 1e3).round(3)))} km, reached "
-            f"{dict(zip(names, (achieved / 1e3).round(3)))} km; check the targets are reachable "
-            "from this orbit or give a better dv_m_s guess"
+            f"wanted {dict(zip(names, (goal / 1e3).round(3).tolist()))} km, reached "
+            f"{dict(zip(names, (achieved / 1e3).round(3).tolist()))} km; check the targets are reachable "
+            "from this point of the orbit or give a dv_m_s guess"
         )
     details = {
         "targets_km": dict(zip(names, (goal / 1e3).tolist())),
