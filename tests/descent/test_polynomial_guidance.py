@@ -4,9 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from lunapole.astro.constants import MOON_MEAN_RADIUS_M
 from lunapole.descent.batch import Environment
-from lunapole.descent.plan import DescentPlan, Phase, default_lunar_plan
+from lunapole.descent.plan import DescentPlan, Phase, chandrayaan3_like_start, default_lunar_plan
 from lunapole.descent.simulate import DescentErrors, simulate_descent
 from lunapole.descent.vehicle import Engine, Vehicle, default_lunar_lander
 from lunapole.kernels import descent as kd
@@ -44,13 +43,7 @@ def test_polynomial_guidance_hits_gate_with_perfect_navigation():
     assert res.success
 
 
-def ch3_start(downrange_m=700e3, altitude_m=30e3, speed_m_s=1680.0):
-    """Chandrayaan-3-like ignition (missions.md: ~30 km, 1.68 km/s) on the sphere, target ahead."""
-    th = downrange_m / MOON_MEAN_RADIUS_M
-    rr = MOON_MEAN_RADIUS_M + altitude_m
-    r0 = np.array([-rr * math.sin(th), 0.0, rr * math.cos(th) - MOON_MEAN_RADIUS_M])
-    v0 = speed_m_s * np.array([math.cos(th), 0.0, math.sin(th)])
-    return r0, v0
+ch3_start = chandrayaan3_like_start
 
 
 def test_chandrayaan3_like_descent_lands_within_limits():

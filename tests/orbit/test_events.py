@@ -80,3 +80,12 @@ def test_epoch_event_and_stop():
     assert abs(traj.final_state.epoch_tdb_s - (ET0 + 1234.5)) < 1e-6
     ref = propagate(st, POINT_MASS, duration_s=1234.5, record=())
     assert np.linalg.norm(traj.final_state.r_m - ref.final_state.r_m) < 1e-2  # m, same dynamics
+
+
+def test_start_on_periapsis_stops_at_the_next_one():
+    a, e = MOON_MEAN_RADIUS_M + 300e3, 0.1
+    st = keplerian_to_state(a, e, 45.0, 0.0, 0.0, 0.0, epoch_tdb_s=ET0)  # exactly at periapsis
+    period = 2 * math.pi * math.sqrt(a**3 / MU)
+    traj = propagate(st, POINT_MASS, duration_s=2 * period, stop_on=("periapsis",), record=())
+    assert traj.outcome == "periapsis"
+    assert abs(traj.final_state.epoch_tdb_s - ET0 - period) < 1e-3  # s, one Keplerian period later

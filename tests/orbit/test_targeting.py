@@ -45,3 +45,14 @@ def test_retro_burn_targets_periapsis():
     r_p = MOON_MEAN_RADIUS_M + 18e3
     dv_imp = math.sqrt(MOON_GM_M3_S2 / r_a) - math.sqrt(2 * MOON_GM_M3_S2 * r_p / (r_a * (r_a + r_p)))
     assert abs(burn.target_dv_m_s - dv_imp) < 0.05 * dv_imp  # finite burn ~ impulsive (short burn)
+
+
+def test_two_targets_vary_dv_and_pitch():
+    fm = ForceModel(None, third_bodies=())
+    st = keplerian_to_state(MOON_MEAN_RADIUS_M + 100e3, 0.0, 90.0, 0.0, 0.0, 180.0, epoch_tdb_s=0.0, mass_kg=1800.0)
+    template = FiniteBurn(thrust_n=2000.0, isp_s=315.0, direction="against_velocity", target_dv_m_s=10.0)
+    burn, sol, traj = target_burn_for_orbit(st, fm, template, {"periapsis_alt_km": 18.0, "apoapsis_alt_km": 100.0})
+    el = elements_from_state(traj.final_state, MOON_GM_M3_S2)
+    assert abs((el.periapsis_radius_m() - MOON_MEAN_RADIUS_M) / 1e3 - 18.0) < 0.01  # km, osculating elements
+    assert abs((el.apoapsis_radius_m() - MOON_MEAN_RADIUS_M) / 1e3 - 100.0) < 0.01  # km
+    assert burn.direction == "inertial" and sol.converged

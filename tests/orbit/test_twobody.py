@@ -71,3 +71,10 @@ def test_backward_propagation_returns_to_start():
     back = propagate(fwd.final_state, POINT_MASS, duration_s=-5000.0, rtol=1e-13, atol_m=1e-7, record=())
     assert abs(back.final_state.epoch_tdb_s - ET0) < 1e-9
     assert np.linalg.norm(back.final_state.r_m - st.r_m) < 1e-3  # m
+
+
+def test_zero_duration_is_the_initial_state():
+    st = _state()
+    traj = propagate(st, POINT_MASS, duration_s=0.0)
+    assert traj.outcome == "completed" and traj.n_steps == 0
+    assert np.array_equal(traj.sample([ET0])[0], st.y)

@@ -112,7 +112,8 @@ def circular_polar_state(gm: float):
 
 
 def build_propagator(frame, gm, radius, C, S, r0, v0, et0, abs_tol, rel_tol, degree, with_third=True,
-                     min_step=1e-3, max_step=600.0):
+                     min_step=1e-3, max_step=600.0, integrator=None):
+    """Orekit NumericalPropagator for the scenario (scalar tolerances unless ``integrator`` is given)."""
     from jpype import JArray, JDouble
     from org.hipparchus.geometry.euclidean.threed import Vector3D
     from org.hipparchus.ode.nonstiff import DormandPrince853Integrator
@@ -129,7 +130,8 @@ def build_propagator(frame, gm, radius, C, S, r0, v0, et0, abs_tol, rel_tol, deg
     provider = GravityFieldFactory.getNormalizedProvider(radius, gm, TideSystem.UNKNOWN, jc, js)
     date0 = orekit_date(et0)
     orbit = CartesianOrbit(PVCoordinates(Vector3D(*map(float, r0)), Vector3D(*map(float, v0))), frame, date0, gm)
-    integ = DormandPrince853Integrator(min_step, max_step, abs_tol, rel_tol)
+    integ = integrator if integrator is not None else DormandPrince853Integrator(min_step, max_step, abs_tol,
+                                                                                 rel_tol)
     prop = NumericalPropagator(integ)
     prop.setOrbitType(OrbitType.CARTESIAN)
     prop.setInitialState(SpacecraftState(orbit))

@@ -175,3 +175,34 @@ def test_json_result_shape():
     import json
 
     json.dumps(js, allow_nan=False)
+
+
+def test_moon_me_initial_state_carries_the_rotation_velocity():
+    # At rest over the equator in MOON_ME, 100 km up: inertial speed = omega r (IAU rotation rate
+    # 13.17635815 deg/day, WGCCRE 2009); physical librations change it by far less than 1 %.
+    from lunapole.astro.constants import MOON_ROTATION_RATE_RAD_S
+
+    r_km = 1837.4
+    data = base(initial_state={"type": "cartesian", "frame": "MOON_ME", "position_km": [r_km, 0.0, 0.0],
+                               "velocity_km_s": [0.0, 0.0, 0.0]},
+                sequence=[{"type": "coast", "duration_s": 1.0}])
+    result, _ = run(data)
+    s0 = result.initial_state
+    assert abs(np.linalg.norm(s0.r_m) - r_km * 1e3) < 1e-3  # m: a rotation keeps the radius
+    speed_ref = MOON_ROTATION_RATE_RAD_S * r_km * 1e3
+    assert abs(np.linalg.norm(s0.v_m_s) - speed_ref) / speed_ref < 0.01
+    assert abs(np.dot(s0.r_m, s0.v_m_s)) / (np.linalg.norm(s0.r_m) * np.linalg.norm(s0.v_m_s)) < 1e-3
+
+
+def test_burn_stops_when_the_propellant_runs_out():
+    # 5 kg usable at mdot = 3200 / (310 g0) = 1.0526 kg/s: the 100 s burn stops after 4.75 s.
+    sc = {"mass_kg": 1750.0, "propellant_kg": 5.0,
+          "engines": [{"name": "main", "thrust_n": 3200.0, "isp_s": 310.0}]}
+    seq = [{"type": "finite_burn", "name": "b", "duration_s": 100.0},
+           {"type": "finite_burn", "name": "again", "duration_s": 10.0}]
+    _, js = run(base(spacecraft=sc, sequence=seq))
+    mdot = 3200.0 / (310.0 * G0_M_S2)
+    assert js["steps"][0]["propellant_kg"] == pytest.approx(5.0, abs=1e-6)
+    assert js["steps"][0]["duration_s"] == pytest.approx(5.0 / mdot, abs=1e-6)
+    assert js["steps"][1]["propellant_kg"] == 0.0
+    assert any("exhausted" in w for w in js["warnings"]) and any("no propellant" in w for w in js["warnings"])

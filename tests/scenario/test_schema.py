@@ -155,3 +155,20 @@ def test_builtin_scenario_path_lists_available(monkeypatch):
         builtin_scenario_path("no-such-mission")
     for name in builtin_scenario_names():
         assert builtin_scenario_path(name).is_file()
+
+
+def test_builtin_scenarios_validate():
+    from lunapole.scenario import builtin_scenario_names, builtin_scenario_path
+
+    for name in builtin_scenario_names():
+        scn = load_scenario(builtin_scenario_path(name))
+        assert scn.sequence
+
+
+def test_engine_out_must_name_the_burning_engine(tmp_path):
+    sc = {"mass_kg": 1750.0, "engines": [{"name": "main", "thrust_n": 800.0, "isp_s": 310.0, "count": 4},
+                                         {"name": "rcs", "thrust_n": 58.0, "isp_s": 220.0, "count": 8}]}
+    seq = [{"type": "finite_burn", "name": "b", "engine": "main", "duration_s": 10.0}]
+    msg = _error(tmp_path, base(spacecraft=sc, sequence=seq,
+                                faults=[{"type": "engine_out", "step": "b", "time_s": 1.0, "engine": "rcs"}]))
+    assert "faults[0]" in msg and "'rcs'" in msg and "'main'" in msg

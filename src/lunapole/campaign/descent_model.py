@@ -180,10 +180,18 @@ class DescentBatchModel(SampleModel):
             self.base_bias_v = rot @ np.sum([b.velocity_m_s for b in nav], axis=0)
         self.roles = {p: _value_role(raw, idx, p) for p in self.spec.values}
         self.seed = job.seed
-        self.nominal_time_s = None
-        if "engine_out" in self.spec.faults:
-            nominal = self._fly(self._Disp.nominal(1, self.vehicle, self.r0, self.v0), threads=1)
-            self.nominal_time_s = float(nominal.time_s[0])
+        self._nominal_time_s: float | None = None
+
+    @property
+    def nominal_time_s(self) -> float:
+        """Duration of the nominal descent (s): engine-out times are drawn as a fraction of it. Computed on
+        first use, in the worker (the coordinator must not start numba threads before forking workers)."""
+        if self._nominal_time_s is None:
+            from lunapole.campaign import runner
+
+            nominal = self._fly(self._Disp.nominal(1, self.vehicle, self.r0, self.v0), threads=runner.WORKER_THREADS)
+            self._nominal_time_s = float(nominal.time_s[0])
+        return self._nominal_time_s
 
     def _fly(self, disp, threads=None):
         st = self.step
@@ -205,9 +213,7 @@ class DescentBatchModel(SampleModel):
         d.nav_vel_sigma_m_s[:] = st.nav_velocity_sigma_m_s
         d.nav_alt_sigma_m[:] = st.altimeter_sigma_m
         d.engine_out_time_s[:] = self.base_engine_out_s
-        # noise seed of sample i: a 64-bit word of its own SeedSequence (independent of the chunking)
-        d.seed[:] = [np.random.SeedSequence(self.seed, spawn_key=(int(i), 1)).generate_state(1, np.uint64)[0]
-                     for i in indices]
+        d.seed[:] = inputs["noise_seed"].astype(np.uint64)  # drawn from sample i's own generator
         for path, role in self.roles.items():
             x = inputs[f"in.{path}"]
             nominal = self.spec.values[path][1]

@@ -297,6 +297,7 @@ class DispersionSpec:
             cols.extend(f"in.{key}" if c == "" else f"in.{key}.{c}" for c in comps)
         for name in self.faults:
             cols.extend(_fault_columns(name))
+        cols.append("noise_seed")
         return cols
 
     def to_dict(self) -> dict[str, Any]:
@@ -317,20 +318,26 @@ class DispersionSpec:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
     # ---- drawing ----
-    def uniforms(self, seed: int, indices: np.ndarray) -> np.ndarray:
-        """(len(indices), n_uniforms) variates in (0, 1): sample ``i`` from ``SeedSequence(seed, spawn_key=(i,))``."""
+    def uniforms(self, seed: int, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(len(indices), n_uniforms) variates in (0, 1) and one 63-bit noise seed per sample.
+
+        Sample ``i`` draws from ``Generator(PCG64(SeedSequence(seed, spawn_key=(i,))))``: first its
+        uniforms, then the noise seed that models with internal noise (navigation white noise) key on.
+        """
         k = self.n_uniforms
-        out = np.empty((len(indices), max(k, 1)))
+        out = np.empty((len(indices), k))
+        seeds = np.empty(len(indices), dtype=np.int64)
         for row, i in enumerate(indices):
             gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(int(i),))))
-            out[row] = gen.random(max(k, 1))
+            out[row] = gen.random(k)
+            seeds[row] = gen.integers(0, 2**63 - 1, dtype=np.int64)
         # gen.random() is a multiple of 2**-53 in [0, 1 - 2**-53]; shift half a step into (0, 1).
         out += 2.0**-54
-        return out[:, :k]
+        return out, seeds
 
     def draw(self, seed: int, indices: np.ndarray) -> dict[str, np.ndarray]:
         """Input columns (``in.`` names) for the given sample indices."""
-        u = self.uniforms(seed, np.asarray(indices))
+        u, noise_seed = self.uniforms(seed, np.asarray(indices))
         cols: dict[str, np.ndarray] = {}
         j = 0
         for path, (dist, nominal, is_int) in self.values.items():
@@ -363,6 +370,7 @@ class DispersionSpec:
                     mag = np.full(len(u), np.nan if over is None else over)
                 cols[c_when] = np.where(occurs, 1.0, np.nan)  # at the commanded cut-off
                 cols[c_mag] = np.where(occurs, mag, np.nan)
+        cols["noise_seed"] = noise_seed
         return cols
 
     def overrides(self, inputs: dict[str, np.ndarray], row: int) -> list[str]:

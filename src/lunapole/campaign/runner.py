@@ -157,8 +157,9 @@ def _arrow(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
-WORKER_THREADS: int | None = None
-"""Threads a model may use inside one worker (None: all); the process pool and dask set 1."""
+WORKER_THREADS: int | None = 1
+"""Threads a model may use inside one worker (None: numba's default). Parallelism comes from worker
+processes, so each runs one thread; this also keeps the coordinator free of OpenMP threads."""
 
 
 def _worker_init() -> None:
@@ -178,10 +179,45 @@ def _run_inline(job: CampaignJob, ranges: list[tuple[int, int]]) -> Iterator[Chu
         yield a, b, run_chunk(job, a, b)
 
 
+# Imported once by the fork server, inherited by every worker (missing ones are skipped by multiprocessing).
+_PRELOAD = [
+    "lunapole.campaign.runner", "lunapole.campaign.descent_model", "lunapole.campaign.scenario_model",
+    "lunapole.scenario.load", "lunapole.scenario.run", "lunapole.scenario.steps.powered_descent",
+    "lunapole.descent.batch", "lunapole.descent.frames", "lunapole.descent.vehicle", "lunapole.astro.frames",
+    "lunapole.orbit.elements", "lunarsky", "pyarrow.parquet", "scipy.special",
+]
+
+
+def _numba_threads_started() -> bool:
+    """True once this process has started numba's parallel thread pool (fork is then unsafe with GNU OpenMP)."""
+    par = sys.modules.get("numba.np.ufunc.parallel")
+    return bool(getattr(par, "_is_initialized", False))
+
+
+def _process_context(job: CampaignJob):
+    """Start method of the worker pool.
+
+    ``fork`` (Linux) when this process runs no numba threads yet: the model is built here first and every
+    worker inherits it, imports and compiled kernels included (start-up in milliseconds). Otherwise
+    ``forkserver`` (a clean server imports the campaign modules once and forks the workers: safe even when
+    this process already holds OpenMP threads), else ``spawn``.
+    """
+    import multiprocessing as mp
+
+    methods = mp.get_all_start_methods()
+    if sys.platform == "linux" and "fork" in methods and not _numba_threads_started():
+        _model_for(job)  # build once, inherited by the forked workers
+        if not _numba_threads_started():
+            return get_context("fork")
+    if "forkserver" in methods:
+        ctx = get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)
+        return ctx
+    return get_context("spawn")
+
+
 def _run_processes(job: CampaignJob, ranges: list[tuple[int, int]], workers: int) -> Iterator[ChunkDone]:
-    # fork on Linux: workers start in milliseconds with the modules already imported (spawn costs each
-    # worker seconds of imports). The coordinator runs no numba-parallel code before forking.
-    ctx = get_context("fork" if sys.platform == "linux" else "spawn")
+    ctx = _process_context(job)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
     try:
         todo = iter(ranges)

@@ -4,8 +4,8 @@ Works for any scenario (coast arcs, finite burns, descents) at the cost of one f
 :func:`lunapole.scenario.run.run_scenario` per sample. Standard inputs act on the step named by
 ``[dispersions] step`` (default: the only burn or descent step):
 
-- ``engine.thrust_frac``: a ``thrust_scale`` fault (true/commanded thrust = 1 + frac) where the step
-  accepts one, else the step's engine ``thrust_n`` scaled; ``engine.isp_frac``: every engine's ``isp_s``
+- ``engine.thrust_frac``: a ``thrust_scale`` fault (true/commanded thrust = 1 + frac) on a named
+  finite_burn or powered_descent step, else every engine's ``thrust_n`` scaled; ``engine.isp_frac``: every engine's ``isp_s``
   scaled by 1 + frac; ``mass.initial_kg``: added to ``spacecraft.mass_kg`` (and to ``propellant_kg`` if
   given: dry mass fixed);
 - ``timing.start_s``: added to the ``duration_s`` of the coast before the step; ``timing.duration_s``:
@@ -136,10 +136,10 @@ class ScenarioModel(SampleModel):
         if "engine.isp_frac" in std:
             for eng in raw["spacecraft"].get("engines", []):
                 eng["isp_s"] = eng["isp_s"] * (1.0 + std["engine.isp_frac"])
-        if "engine.thrust_frac" in std:
+        if "engine.thrust_frac" in std:  # true/commanded thrust: a thrust_scale fault where the step takes one
             scale = 1.0 + std["engine.thrust_frac"]
-            if step.get("type") == "finite_burn":
-                step["thrust_scale"] = step.get("thrust_scale", 1.0) * scale
+            if step.get("name") and step.get("type") in ("finite_burn", "powered_descent"):
+                faults.append({"type": "thrust_scale", "step": step["name"], "scale": scale})
             else:
                 for eng in raw["spacecraft"].get("engines", []):
                     eng["thrust_n"] = eng["thrust_n"] * scale

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -67,6 +68,13 @@ def _fmt(x, spec: str = ".3f") -> str:
     return format(x, spec)
 
 
+def _short_step(label: str) -> str:
+    """``"sequence[2] (deorbit)"`` -> ``"deorbit"``; unnamed steps keep ``sequence[i]``."""
+    if label.endswith(")") and " (" in label:
+        return label[label.index(" (") + 2:-1]
+    return label
+
+
 def print_summary(result, console: Console) -> None:
     """Readable summary: outcome, steps, events (apsides counted, not listed), final orbit."""
     d = result.to_json_dict()
@@ -75,12 +83,14 @@ def print_summary(result, console: Console) -> None:
                   + (f"  ({escape(d['stop_reason'])})" if d["stop_reason"] else ""), highlight=False)
     console.print(f"{d['initial_epoch']} -> {d['final_state']['epoch']}", highlight=False)
 
-    steps = Table(title="Steps", show_lines=False)
-    for col in ("#", "name", "type", "duration s", "dV m/s", "prop. kg", "mass kg", "peri km", "apo km"):
-        steps.add_column(col, justify="right" if col not in ("name", "type") else "left")
+    steps = Table(title="Steps", box=box.SIMPLE_HEAD)
+    steps.add_column("step", overflow="fold")
+    steps.add_column("type", overflow="fold", min_width=11)
+    for col in ("dur\ns", "dV\nm/s", "prop\nkg", "mass\nkg", "peri\nkm", "apo\nkm"):
+        steps.add_column(col, justify="right", no_wrap=True)
     for s in d["steps"]:
         el = s["elements"]
-        steps.add_row(str(s["index"]), escape(s["name"] or ""), s["type"], _fmt(s["duration_s"], ".1f"),
+        steps.add_row(escape(s["name"] or str(s["index"])), s["type"], _fmt(s["duration_s"], ".1f"),
                       _fmt(s["dv_m_s"], ".2f"), _fmt(s["propellant_kg"], ".2f"), _fmt(s["mass_kg"], ".1f"),
                       _fmt(el["periapsis_alt_km"]), _fmt(el["apoapsis_alt_km"]))
     console.print(steps)
@@ -88,12 +98,15 @@ def print_summary(result, console: Console) -> None:
     notable = [e for e in d["events"] if e["type"] not in APSIS_TYPES]
     counts = Counter(e["type"] for e in d["events"] if e["type"] in APSIS_TYPES)
     if notable:
-        events = Table(title="Events")
-        for col in ("type", "epoch (TDB)", "lat deg", "lon deg", "alt km", "step"):
-            events.add_column(col)
+        events = Table(title="Events", box=box.SIMPLE_HEAD)
+        events.add_column("type", overflow="fold")
+        events.add_column("epoch (TDB)", no_wrap=True, min_width=23)
+        for col in ("lat\ndeg", "lon\ndeg", "alt\nkm"):
+            events.add_column(col, justify="right")
+        events.add_column("step", overflow="fold")
         for e in notable:
             events.add_row(e["type"], e["epoch"].removesuffix(" TDB"), _fmt(e["lat_deg"]), _fmt(e["lon_deg"]),
-                           _fmt(e["altitude_km"]), escape(e["step"]))
+                           _fmt(e["altitude_km"]), escape(_short_step(e["step"])))
         console.print(events)
     if counts:
         console.print("apsides passed: " + ", ".join(f"{k} x{v}" for k, v in sorted(counts.items())),

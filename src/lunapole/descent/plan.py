@@ -115,9 +115,23 @@ def default_lunar_plan(
               target_velocity_m_s=(high_gate_speed_m_s, 0.0, -high_gate_sink_m_s),
               target_acceleration_m_s2=(math.nan, 0.0, 0.0)),
         Phase("attitude_hold", "attitude_hold", duration_s=10.0),
-        Phase("fine_braking", "polynomial", exit_tgo_s=2.0, exit_altitude_m=hover_altitude_m - 20.0,
+        Phase("fine_braking", "polynomial", exit_tgo_s=2.0, exit_altitude_m=min(50.0, 0.5 * hover_altitude_m),
               target_position_m=(0.0, 0.0, hover_altitude_m), target_velocity_m_s=(0.0, 0.0, 0.0),
               target_acceleration_m_s2=(math.nan, 0.0, 0.0)),
-        Phase("terminal_descent", "terminal", max_tilt_deg=10.0, duration_s=hover_s,
+        Phase("terminal_descent", "terminal", max_tilt_deg=20.0, duration_s=hover_s,
               touchdown_rate_m_s=1.0, max_descent_rate_m_s=5.0, tau_s=8.0, horizontal_gain_1_s=0.1),
     ))
+
+
+def chandrayaan3_like_start(downrange_m: float = 750e3, altitude_m: float = 30e3, speed_m_s: float = 1680.0,
+                            radius_m: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """TARGET_ENU ignition state ``(r0_m, v0_m_s)``: ``altitude_m`` above the sphere, ``downrange_m`` (arc) west
+    of the target, horizontal ``speed_m_s`` eastward toward it (Chandrayaan-3: ~30 km, 1.68 km/s, missions.md)."""
+    from lunapole.astro.constants import MOON_MEAN_RADIUS_M
+
+    big_r = MOON_MEAN_RADIUS_M if radius_m is None else radius_m
+    th = downrange_m / big_r
+    rr = big_r + altitude_m
+    r0 = np.array([-rr * math.sin(th), 0.0, rr * math.cos(th) - big_r])
+    v0 = speed_m_s * np.array([math.cos(th), 0.0, math.sin(th)])
+    return r0, v0

@@ -76,20 +76,27 @@ class SphericalHarmonicField:
                                       self.s_nm[: degree + 1, : degree + 1], degree, order, self.frame,
                                       self.name, self.source)
 
-    def kernel_args(self) -> tuple:
-        """Arguments for :func:`lunapole.kernels.gravity.sh_acceleration` (after x, y, z, before out).
+    def kernel_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(tables, row_start)`` for :mod:`lunapole.kernels.gravity`, built once per field (read-only)."""
+        cached = self._kernel_cache.get("tables")
+        if cached is None:
+            from lunapole.kernels.gravity import build_tables
 
-        Returns ``(gm, ref_radius, nmax, mmax, tables, row_start, work)``; ``work`` is a fresh scratch
-        array on every call (one per thread); the tables are built once and shared (read-only).
-        """
-        from lunapole.kernels.gravity import build_tables, new_work
-
-        if "tables" not in self._kernel_cache:
             tables, row_start = build_tables(self.c_nm, self.s_nm, self.degree, self.order)
             tables.setflags(write=False)
             row_start.setflags(write=False)
-            self._kernel_cache["tables"] = (tables, row_start)
-        tables, row_start = self._kernel_cache["tables"]
+            cached = self._kernel_cache["tables"] = (tables, row_start)
+        return cached
+
+    def kernel_args(self) -> tuple:
+        """Arguments for :func:`lunapole.kernels.gravity.sh_acceleration` (after x, y, z, before out).
+
+        Returns ``(gm, ref_radius, nmax, mmax, tables, row_start, work)``; ``work`` is a fresh scratch array on
+        every call (use one per thread); the tables are built once per field and shared (read-only).
+        """
+        from lunapole.kernels.gravity import new_work
+
+        tables, row_start = self.kernel_tables()
         return (self.gm_m3_s2, self.ref_radius_m, np.int64(self.degree), np.int64(self.order), tables,
                 row_start, new_work(self.degree))
 

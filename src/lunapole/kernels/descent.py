@@ -28,7 +28,8 @@ Phase table ``phases (n_phase, NPAR)`` float64, one row per phase, columns ``P_*
 ``KIND_POLY`` (polynomial to a gate), ``KIND_HOLD`` (keep thrust vector for ``P_DURATION`` s),
 ``KIND_TERMINAL`` (hover then vertical descent: velocity tracking), ``KIND_GRAVITY_TURN`` (thrust
 against the surface-relative velocity at ``P_THROTTLE``). The last phase must be terminal-like: touching
-the ground in an earlier phase is ``hit_terrain_before_target``.
+the ground outside the limits in an earlier phase, or more than ``EARLY_MISS_M`` from the target, is
+``hit_terrain_before_target``.
 
 Pure-Python twin: the same source executed without numba (``lunapole.descent.reference``).
 """
@@ -49,6 +50,7 @@ else:
     from numba import njit, prange
 
 G0 = 9.80665
+EARLY_MISS_M = 1000.0  # touching down farther than this from the target is "hit_terrain_before_target"
 TGO_COUNTDOWN_S = 10.0  # below this time-to-go the cubic is no longer re-solved (it is ill-conditioned)
 
 KIND_POLY, KIND_HOLD, KIND_TERMINAL, KIND_GRAVITY_TURN = 0, 1, 2, 3
@@ -579,21 +581,6 @@ def simulate_one(
     vh = math.sqrt(max(x[3] ** 2 + x[4] ** 2 + x[5] ** 2 - vv * vv, 0.0))
     c = tdir[0] * gf[0] + tdir[1] * gf[1] + tdir[2] * gf[2]
     tilt = math.acos(min(1.0, max(-1.0, c)))
-    if touched:
-        code = FAIL_NONE
-        bad_v = limits[0] > 0.0 and -vv > limits[0]
-        bad_h = limits[1] > 0.0 and vh > limits[1]
-        bad_t = limits[2] > 0.0 and tilt > limits[2]
-        if exhausted and (bad_v or bad_h or bad_t):
-            code = FAIL_PROP
-        elif phase < n_phase - 1 and int(phases[phase, P_KIND]) != KIND_TERMINAL:
-            code = FAIL_EARLY
-        elif bad_v:
-            code = FAIL_HARD
-        elif bad_h or bad_t:
-            code = FAIL_TIP
-    elif exhausted:
-        code = FAIL_PROP
     if flat_g > 0.0:
         east = x[0]
         north = x[1]
@@ -608,6 +595,24 @@ def simulate_one(
         else:
             east = 0.0
             north = 0.0
+    miss = math.sqrt(east * east + north * north)
+    if touched:
+        code = FAIL_NONE
+        bad_v = limits[0] > 0.0 and -vv > limits[0]
+        bad_h = limits[1] > 0.0 and vh > limits[1]
+        bad_t = limits[2] > 0.0 and tilt > limits[2]
+        if exhausted and (bad_v or bad_h or bad_t):
+            code = FAIL_PROP
+        elif (bad_v or bad_h or bad_t) and (
+            (phase < n_phase - 1 and int(phases[phase, P_KIND]) != KIND_TERMINAL) or miss > EARLY_MISS_M
+        ):
+            code = FAIL_EARLY
+        elif bad_v:
+            code = FAIL_HARD
+        elif bad_h or bad_t:
+            code = FAIL_TIP
+    elif exhausted:
+        code = FAIL_PROP
     out[O_EAST] = east
     out[O_NORTH] = north
     out[O_VSPEED] = -vv
@@ -617,7 +622,7 @@ def simulate_one(
     out[O_TIME] = t
     out[O_CODE] = code
     out[O_PHASE] = phase
-    out[O_MISS] = math.sqrt(east * east + north * north)
+    out[O_MISS] = miss
 
 
 @njit(cache=True, parallel=True)

@@ -15,7 +15,8 @@ Events (``ev_*`` arrays, one entry per event function g):
   type 2 radial velocity g = r.v (direction +1: periapsis, -1: apoapsis)
   type 3 epoch g = t - value
 ``ev_dir``: +1 only rising, -1 only falling, 0 both. ``ev_term``: 1 stops the integration at the root.
-Roots are located on the dense output with the Illinois method to ``EVENT_TOL_S``.
+Roots are located on the dense output with the Illinois method to ``EVENT_TOL_S``; a root within
+``START_SKIP_S`` of the initial epoch is ignored, so a run started on an event does not stop at once.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ E5 = np.ascontiguousarray(_dc.E5, dtype=np.float64)
 NSTAGES = 12
 NY = 7
 EVENT_TOL_S = 1e-6
+START_SKIP_S = 1e-4  # roots closer than this to the initial epoch are ignored
 STATUS_DONE = 0
 STATUS_EVENT_STOP = 1
 STATUS_MAX_STEPS = 2
@@ -350,6 +352,8 @@ def integrate(t0, y0, t_end, rtol, atol, h_init, h_max, max_steps, fp, tables, c
                         have_dense = True
                     tr = _locate(ev_kind[k], ev_value[k], t, hs_signed, y, F, ga, gb, ref_radius, fp,
                                  tab, w, tgrid, hgrid, yb)
+                    if abs(tr - t0) <= START_SKIP_S:
+                        continue  # a root at the initial epoch (e.g. starting on an apsis) is not an event
                     if nev >= nev_cap:
                         nev_cap *= 2
                         e1 = np.empty(nev_cap, dtype=np.int64)

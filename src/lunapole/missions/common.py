@@ -53,8 +53,8 @@ class TimelineEntry:
 
     @property
     def difference_s(self) -> float | None:
-        if not self.published_utc or not self.simulated_utc:
-            return None
+        if not self.published_utc or not self.simulated_utc or len(self.published_utc) <= 10:
+            return None  # a published date without an hour has no difference in seconds
         a = np.datetime64(self.published_utc.replace(" UTC", ""), "ms")
         b = np.datetime64(self.simulated_utc.replace(" UTC", ""), "ms")
         return float((b - a) / np.timedelta64(1, "ms")) / 1000.0

@@ -127,6 +127,10 @@ class Trajectory:
             sel = np.nonzero(~done & (trel >= a - tol) & (trel <= b + tol))[0]
             if sel.size == 0:
                 continue
+            if len(seg.hs) == 0:  # zero-length propagation
+                out[sel] = seg.ys[0]
+                done[sel] = True
+                continue
             forward = seg.ts[-1] >= seg.ts[0]
             tsorted = seg.ts if forward else seg.ts[::-1]
             idx = np.searchsorted(tsorted, trel[sel], side="right") - 1

@@ -85,12 +85,14 @@ def groundtrack_figure(data: ReportInput) -> go.Figure:
             fig.add_trace(go.Scatter(x=xs[i], y=ys[i], mode="lines", name=tr.label, legendgroup=tr.label,
                                      showlegend=first, line=dict(color=color, dash=tr.dash, width=2)))
             first = False
-    for p in data.points:
+    for j, p in enumerate(data.points):
         x, y = south_polar_stereo_km(p.lat_deg, p.lon_deg)
+        if p.lat_deg > bound:
+            continue
         text = f"{p.label}<br>{p.lat_deg:.3f} deg, {p.lon_deg:.3f} deg E" + (f"<br>{p.utc}" if p.utc else "")
         fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers+text", name=p.label, text=[p.label],
                                  textposition="top center", hovertext=[text], hoverinfo="text",
-                                 marker=dict(symbol=POINT_SYMBOLS.get(p.kind, "diamond"), size=13,
+                                 marker=dict(symbol=_point_symbol(p, j), size=13,
                                              color=POINT_COLORS.get(p.kind, "#000"), line=dict(width=2))))
     fig.update_xaxes(range=[-rmax, rmax], title_text="x (km, towards 90 E)", scaleanchor="y", scaleratio=1,
                      showgrid=False, zeroline=False)
@@ -143,12 +145,43 @@ def _craters(fig: go.Figure, craters, rmax: float) -> None:
         names.append(f"{c.name} ({c.diameter_km:.0f} km; {c.lat_deg:.2f}, {c.lon_deg:.2f} E)")
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", name="craters (IAU)",
                              line=dict(color="#b59b6d", width=1)))
-    big = [i for i, c in enumerate(craters) if c.diameter_km >= 40.0 or c.lat_deg <= -86.0]
+    big = [i for i, c in enumerate(craters) if c.diameter_km >= 60.0 or c.lat_deg <= -87.0]
     fig.add_trace(go.Scatter(x=cx, y=cy, mode="markers", hovertext=names, hoverinfo="text", showlegend=False,
                              marker=dict(size=3, color="#b59b6d")))
     fig.add_trace(go.Scatter(x=[cx[i] for i in big if i < len(cx)], y=[cy[i] for i in big if i < len(cy)],
                              mode="text", text=[names[i].split(" (")[0] for i in big if i < len(names)],
                              hoverinfo="skip", showlegend=False, textfont=dict(size=9, color="#7a6642")))
+
+
+def global_track_figure(data: ReportInput) -> go.Figure:
+    """Ground tracks on a latitude/longitude map of the whole Moon (for what leaves the polar map)."""
+    fig = go.Figure()
+    for k, tr in enumerate(data.tracks):
+        lon = np.asarray(tr.lon_deg, float)
+        lat = np.asarray(tr.lat_deg, float)
+        # Break the line where it wraps at +-180 deg.
+        jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180.0) + 1
+        x = np.insert(lon, jumps, np.nan)
+        y = np.insert(lat, jumps, np.nan)
+        i = _thin(len(x))
+        fig.add_trace(go.Scatter(x=x[i], y=y[i], mode="lines", name=tr.label,
+                                 line=dict(color=COLORS[k % len(COLORS)], dash=tr.dash)))
+    for j, p in enumerate(data.points):
+        fig.add_trace(go.Scatter(x=[p.lon_deg], y=[p.lat_deg], mode="markers", name=p.label,
+                                 marker=dict(symbol=_point_symbol(p, j), size=12,
+                                             color=POINT_COLORS.get(p.kind, "#000"), line=dict(width=2))))
+    fig.update_xaxes(range=[-180, 180], dtick=30, title_text="longitude (deg E, MOON_ME)")
+    fig.update_yaxes(range=[-90, 90], dtick=15, title_text="latitude (deg)", scaleanchor="x", scaleratio=1)
+    fig.update_layout(height=520, margin=dict(l=60, r=20, t=40, b=40),
+                      title=dict(text="Ground track, whole Moon", font=dict(size=13)),
+                      legend=dict(orientation="h", y=-0.15))
+    return fig
+
+
+def _point_symbol(p, index: int) -> str:
+    if p.kind == "site":
+        return ("circle-open", "diamond-open", "square-open", "triangle-up-open")[index % 4]
+    return POINT_SYMBOLS.get(p.kind, "diamond")
 
 
 def trajectory3d_figure(data: ReportInput) -> go.Figure:
@@ -178,7 +211,8 @@ def trajectory3d_figure(data: ReportInput) -> go.Figure:
 
 def all_figures(data: ReportInput) -> dict[str, go.Figure]:
     """Every figure of the report, keyed by file stem."""
-    figs = {"altitude": altitude_figure(data), "groundtrack": groundtrack_figure(data)}
+    figs = {"altitude": altitude_figure(data), "groundtrack": groundtrack_figure(data),
+            "groundtrack_global": global_track_figure(data)}
     if any(len(t.t_s) for t in data.tracks):
         figs["trajectory3d"] = trajectory3d_figure(data)
     return figs

@@ -68,17 +68,19 @@ def groundtrack_png(data: ReportInput, path: Path) -> Path:
         k = 2.0 / (1.0 + abs(np.sin(np.radians(c.lat_deg))))
         rad = 0.5 * c.diameter_km * k
         ax.plot(x + rad * np.cos(theta), y + rad * np.sin(theta), color="#b59b6d", lw=0.5)
-        if c.diameter_km >= 40.0 or c.lat_deg <= -86.0:
+        if c.diameter_km >= 60.0 or c.lat_deg <= -87.0:
             ax.text(x, y, c.name, fontsize=5, color="#7a6642", ha="center", va="center")
     for k, tr in enumerate(data.tracks):
         x, y = south_polar_stereo_km(tr.lat_deg, tr.lon_deg)
         for j, (xs, ys) in enumerate(split_at_gaps(x, y, np.asarray(tr.lat_deg) <= bound)):
             ax.plot(xs, ys, _MPL_DASH.get(tr.dash, "-"), color=COLORS[k % len(COLORS)], lw=1.5,
                     label=tr.label if j == 0 else None)
-    for p in data.points:
+    for j, p in enumerate(data.points):
+        if p.lat_deg > bound:
+            continue
         x, y = south_polar_stereo_km(p.lat_deg, p.lon_deg)
-        marker, color = _MPL_MARK.get(p.kind, ("D", "k"))
-        ax.plot([x], [y], marker, color=color, ms=10, mfc="none" if marker == "o" else color, label=p.label)
+        marker, color = _marker(p, j)
+        ax.plot([x], [y], marker, color=color, ms=10, mfc="none" if p.kind == "site" else color, label=p.label)
     ax.set_xlim(-rmax * 1.1, rmax * 1.1)
     ax.set_ylim(-rmax * 1.1, rmax * 1.1)
     ax.set_aspect("equal")
@@ -86,6 +88,39 @@ def groundtrack_png(data: ReportInput, path: Path) -> Path:
     ax.set_ylabel("y (km, towards 0 E)")
     ax.set_title(f"Ground track south of {abs(bound):.0f} S (polar stereographic, R = {MOON_MEAN_RADIUS_KM} km)\n"
                  f"craters: {source.split(' (')[0]}", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    return _save(fig, path)
+
+
+def _marker(p, index: int) -> tuple[str, str]:
+    if p.kind == "site":
+        return ("o", "D", "s", "^")[index % 4], "#000000"
+    return _MPL_MARK.get(p.kind, ("D", "k"))
+
+
+def global_track_png(data: ReportInput, path: Path) -> Path:
+    """Ground tracks on a latitude/longitude map of the whole Moon."""
+    fig = Figure(figsize=(10, 5.4))
+    ax = fig.subplots()
+    for k, tr in enumerate(data.tracks):
+        lon = np.asarray(tr.lon_deg, float)
+        lat = np.asarray(tr.lat_deg, float)
+        jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180.0) + 1
+        ax.plot(np.insert(lon, jumps, np.nan), np.insert(lat, jumps, np.nan), _MPL_DASH.get(tr.dash, "-"),
+                color=COLORS[k % len(COLORS)], label=tr.label)
+    for j, p in enumerate(data.points):
+        marker, color = _marker(p, j)
+        ax.plot([p.lon_deg], [p.lat_deg], marker, color=color, ms=9, mfc="none" if p.kind == "site" else color,
+                label=p.label)
+    ax.set_xlim(-180, 180)
+    ax.set_ylim(-90, 90)
+    ax.set_xticks(range(-180, 181, 30))
+    ax.set_yticks(range(-90, 91, 15))
+    ax.set_aspect("equal")
+    ax.grid(alpha=0.3)
+    ax.set_xlabel("longitude (deg E, MOON_ME)")
+    ax.set_ylabel("latitude (deg)")
+    ax.set_title(f"{data.title}: ground track", fontsize=10)
     ax.legend(fontsize=7, loc="lower left")
     return _save(fig, path)
 
@@ -123,7 +158,8 @@ def trajectory3d_png(data: ReportInput, path: Path) -> Path:
 def write_pngs(data: ReportInput, out_dir: Path) -> list[Path]:
     """All PNG figures into ``out_dir``; returns their paths."""
     out_dir = Path(out_dir)
-    paths = [altitude_png(data, out_dir / "altitude.png"), groundtrack_png(data, out_dir / "groundtrack.png")]
+    paths = [altitude_png(data, out_dir / "altitude.png"), groundtrack_png(data, out_dir / "groundtrack.png"),
+             global_track_png(data, out_dir / "groundtrack_global.png")]
     if any(len(t.t_s) for t in data.tracks):
         paths.append(trajectory3d_png(data, out_dir / "trajectory3d.png"))
     return paths

@@ -155,7 +155,10 @@ def describe(root: type[BaseModel], err: dict, raw: dict | None = None) -> tuple
     if kind in ("string_type",):
         return path, f"expected a quoted string, got {value!r}"
     if kind in ("list_type",):
-        return path, f"expected a list [..], got {value!r}"
+        hint = ""
+        if isinstance(value, dict) and path.rsplit(".", 1)[-1] in ("sequence", "faults", "engines"):
+            hint = f"; write each item as its own [[{path}]] table (double brackets)"
+        return path, f"expected a list [..], got {value!r}{hint}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         fields = _fields_of(tp)
         hint = f" with fields {', '.join(fields)}" if fields else ""

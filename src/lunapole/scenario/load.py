@@ -70,9 +70,23 @@ def scenario_from_dict(
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = (), base_dir: str | Path | None = None) -> Scenario:
-    """Read, override and validate a scenario file (``dotted.path=value`` overrides)."""
+    """Read, override and validate a scenario file (``dotted.path=value`` overrides).
+
+    Relative output paths resolve against ``base_dir``: default the file's directory, except for the
+    built-in scenarios (inside the installed package), which write relative to the current directory.
+    """
     raw = read_toml(path)
+    if base_dir is None and _is_builtin(Path(path)):
+        base_dir = Path.cwd()
     return scenario_from_dict(raw, source=path, overrides=overrides, base_dir=base_dir)
+
+
+def _is_builtin(path: Path) -> bool:
+    folder = Path(str(resources.files("lunapole.scenario") / "missions")).resolve()
+    try:
+        return path.resolve().parent == folder
+    except OSError:
+        return False
 
 
 def builtin_scenario_names() -> list[str]:

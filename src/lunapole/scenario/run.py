@@ -5,6 +5,7 @@ summary (``lunapole run --json``); the trajectory segments stay on the object fo
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time as _time
 from dataclasses import dataclass, field
@@ -218,7 +219,13 @@ def _jsonable(obj: Any) -> Any:
         return int(obj)
     if isinstance(obj, np.bool_):
         return bool(obj)
-    return obj
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return _jsonable(dataclasses.asdict(obj))
+    if isinstance(obj, Path):
+        return str(obj)
+    return repr(obj)  # anything else an executor put in details: keep the JSON valid
 
 
 def run_scenario(scenario: Scenario, progress: Progress | None = None, terrain: Any = None,

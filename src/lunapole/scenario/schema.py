@@ -94,8 +94,9 @@ class Scenario(StrictModel):
                     names[step.name] = i
             engine = getattr(step, "engine", None)
             if "engine" in type(step).model_fields:
-                if not engine_names:
-                    problems.append((f"sequence[{i}]", f"a {step.type} needs an engine: add [[spacecraft.engines]] (name, thrust_n, isp_s)"))
+                needs_engine = getattr(type(step), "requires_engine", True)
+                if not engine_names and needs_engine:
+                    problems.append((f"sequence[{i}]", f"a {step.type} step needs an engine: add [[spacecraft.engines]] (name, thrust_n, isp_s)"))
                 elif engine is not None and engine not in engine_names:
                     problems.append((f"sequence[{i}].engine", f"unknown engine {engine!r}; defined engines: {', '.join(engine_names)}" + _did_you_mean(engine, engine_names)))
         seen: set[tuple[str, str]] = set()

@@ -84,9 +84,10 @@ class Spacecraft(StrictModel):
             raise ValueError(
                 f"dry_mass_kg ({self.dry_mass_kg}) must be less than mass_kg ({self.mass_kg})"
             )
-        if self.propellant_kg is not None and self.propellant_kg > self.mass_kg:
+        if self.propellant_kg is not None and self.propellant_kg >= self.mass_kg:
             raise ValueError(
-                f"propellant_kg ({self.propellant_kg}) must not exceed mass_kg ({self.mass_kg})"
+                f"propellant_kg ({self.propellant_kg}) must be less than mass_kg ({self.mass_kg}): "
+                "the dry structure has mass"
             )
         if (
             self.dry_mass_kg is not None

@@ -189,9 +189,26 @@ def read_npy_with_json(path: str | Path) -> Dem:
     if "geotransform_gdal" not in meta or "crs_proj4" not in meta:
         raise DataError(f"{str(p)!r}: sidecar .json has no geotransform_gdal/crs_proj4 (not a stereographic grid)")
     radius = _check_polar_stereo(meta["crs_proj4"], repr(str(p)))
-    z = np.load(p).astype(np.float64) * (1000.0 if meta.get("units") == "km" else 1.0)
+    raw = np.load(p, mmap_mode="r")
+    if raw.ndim != 2:
+        raise DataError(f"{str(p)!r}: expected a 2-D height array, got shape {raw.shape}")
+    scale = 1000.0 if meta.get("units") == "km" else 1.0
+    z = _ScaledMemmap(raw, scale, 0.0) if raw.size > 50_000_000 else np.asarray(raw, dtype=np.float64) * scale
     g = meta["geotransform_gdal"]
     return Dem(z, g[0], g[3], g[1], -g[5], radius, projection.SOUTH_POLAR_STEREO_PROJ4, str(p), meta)
+
+
+def write_npy_with_json(path: str | Path, dem: Dem, data: np.ndarray | None = None) -> Path:
+    """Write heights (metres, float32 .npy, memory-mappable) with the JSON sidecar read by :func:`read_dem`."""
+    import json
+
+    p = Path(path)
+    if data is not None:
+        np.save(p, np.asarray(data, dtype=np.float32))
+    meta = {"units": "m", "crs_proj4": dem.crs_proj4, "geotransform_gdal": list(dem.geotransform()),
+            "vertical_datum": "height above sphere R=1737.4 km"}
+    p.with_suffix(".json").write_text(json.dumps(meta, indent=1))
+    return p
 
 
 # -------------------------------------------------------------------------------------------------- PDS3

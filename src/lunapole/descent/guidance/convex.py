@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import cvxpy as cp
@@ -128,6 +129,9 @@ class ConvexPlanner:
     ) -> None:
         if mode not in ("min_fuel", "min_error"):
             raise ValueError(f"mode {mode!r}: use 'min_fuel' or 'min_error'")
+        if mode == "min_error" and glide_slope_deg is not None:
+            raise ValueError("glide_slope_deg is a cone about the target; in 'min_error' mode the landing point is "
+                             "free, so drop glide_slope_deg (the ground constraint r_z >= target_z still applies)")
         if n_nodes < 3:
             raise ValueError("n_nodes must be >= 3")
         self.vehicle = vehicle
@@ -230,7 +234,9 @@ class ConvexPlanner:
         t = self._set(self._pars, r0, v0, m0, tf)
         t_start = time.perf_counter()
         try:
-            self._problem.solve(solver=cp.CLARABEL, warm_start=False)
+            with warnings.catch_warnings():  # "optimal_inaccurate" is handled through the status
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
+                self._problem.solve(solver=cp.CLARABEL, warm_start=False)
             status = self._problem.status
         except cp.error.SolverError:
             status = "solver_error"
@@ -251,14 +257,19 @@ class ConvexPlanner:
         )
 
     # ------------------------------------------------------------------ public
-    def time_bounds_s(self, v0, m0) -> tuple[float, float]:
-        """Açıkmeşe & Ploen (2007) bracket of the time of flight: (m_dry |v| / rho2, m_fuel / (alpha rho1))."""
+    def time_bounds_s(self, v0, m0, r0_m=(0.0, 0.0, 0.0)) -> tuple[float, float]:
+        """Açıkmeşe & Ploen (2007) bracket of the time of flight: (m_dry |v| / rho2, m_fuel / (alpha rho1)),
+        the upper end capped at ``3 t_lo + 2 (|v|/g + sqrt(2 h / g))`` (useful when rho1 is ~0)."""
         veh = self.vehicle
         dv = float(np.linalg.norm(np.asarray(v0, float) - self.target_velocity_m_s))
         t_lo = veh.dry_mass_kg * dv / veh.max_thrust_n
         fuel = m0 - veh.dry_mass_kg
-        t_hi = fuel / (veh.alpha_s_m * veh.min_thrust_n) if veh.min_thrust_n > 0 else 10 * max(t_lo, 1.0)
-        return max(t_lo, 1e-3), t_hi
+        t_hi = fuel / (veh.alpha_s_m * veh.min_thrust_n) if veh.min_thrust_n > 0 else math.inf
+        # with a tiny lower thrust bound that bracket is useless: cap it by a free-fall-scale heuristic
+        g = max(float(np.linalg.norm(self.g)), 1e-6)
+        h = max(float(np.asarray(r0_m, float)[2] - self.target_m[2]), 0.0)
+        t_cap = 3.0 * t_lo + 2.0 * (dv / g + math.sqrt(2.0 * h / g))
+        return max(t_lo, 1e-3), min(t_hi, max(t_cap, 2.0 * t_lo + 1.0))
 
     def solve_fixed_tf(self, r0_m, v0_m_s, mass_kg: float, tf_s: float) -> ConvexSolution:
         """Solve at a given time of flight; raises InfeasibleError (with the diagnosis) if infeasible."""
@@ -282,7 +293,7 @@ class ConvexPlanner:
         if tf_s is not None:
             return self.solve_fixed_tf(r0_m, v0_m_s, mass_kg, tf_s)
         self._precheck(r0_m, v0_m_s, mass_kg)
-        t_lo, t_hi = self.time_bounds_s(v0_m_s, mass_kg)
+        t_lo, t_hi = self.time_bounds_s(v0_m_s, mass_kg, r0_m)
         history = []
         total = [0.0]
 
@@ -367,7 +378,9 @@ class ConvexPlanner:
         for tf in tfs:
             self._set(P, r0, v0, m0, tf)
             try:
-                prob.solve(solver=cp.CLARABEL)
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
+                    prob.solve(solver=cp.CLARABEL)
             except cp.error.SolverError:
                 continue
             if prob.status not in ("optimal", "optimal_inaccurate"):

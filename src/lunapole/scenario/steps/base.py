@@ -160,17 +160,17 @@ class StepContext:
     def add_event(self, event_type: str, state=None, **details: Any) -> RunEvent:
         """Record an event at ``state`` (default: the current state); lat/lon from MOON_ME."""
         state = self.state if state is None else state
-        lat, lon, alt = selenographic_of(state)
+        lat, lon, alt = selenographic_of(state, self.scenario.scenario.ephemeris)
         ev = RunEvent(event_type, float(state.epoch_tdb_s), lat, lon, alt, self.step_label, dict(details))
         self.events.append(ev)
         return ev
 
 
-def selenographic_of(state) -> tuple[float, float, float]:
+def selenographic_of(state, ephemeris: str | None = None) -> tuple[float, float, float]:
     """(lat_deg, lon_deg, altitude_m) of a J2000 state in MOON_ME, above the mean sphere."""
     from lunapole.astro import frames
 
-    rot = frames.rotation("J2000", "MOON_ME", float(state.epoch_tdb_s))
+    rot = frames.rotation("J2000", "MOON_ME", float(state.epoch_tdb_s), ephemeris=ephemeris)
     r_me = np.asarray(rot) @ np.asarray(state.r_m, dtype=float)
     lat, lon, height = frames.cartesian_to_selenographic(r_me)
     return float(lat), float(lon), float(height)

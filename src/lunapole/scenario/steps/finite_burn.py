@@ -17,8 +17,8 @@ from pydantic import Field, model_validator
 
 from lunapole.astro.constants import G0_M_S2
 from lunapole.errors import InfeasibleError
-from lunapole.scenario._fields import Vector3
 from lunapole.orbit.burns import local_axes
+from lunapole.scenario._fields import Vector3
 from lunapole.scenario.steps._targeting import Targets, measure, solve, tangential_guess_m_s, two_target_dv_vnb
 from lunapole.scenario.steps.base import StepBase, StepContext, StepResult, register_step
 
@@ -120,14 +120,15 @@ def _direction_setup(step: FiniteBurnStep, r_m, v_m_s) -> tuple[str, np.ndarray 
 class _Burner:
     """Runs a burn (possibly in two parts for an engine-out) from a state; no side effects."""
 
-    def __init__(self, step: FiniteBurnStep, ctx: StepContext):
+    def __init__(self, step: FiniteBurnStep, ctx: StepContext, with_faults: bool = True):
         self.ctx = ctx
         self.engine = ctx.spacecraft.engine(step.engine)
         scale = step.thrust_scale
-        for f in ctx.faults_of("thrust_scale"):
+        thrust_faults = ctx.faults_of("thrust_scale") if with_faults else []
+        for f in thrust_faults:
             scale *= f.scale
         self.scale = scale
-        outs = ctx.faults_of("engine_out")
+        outs = ctx.faults_of("engine_out") if with_faults else []
         self.engine_out_s = min((f.time_s for f in outs), default=None)
         count = self.engine.count
         self.after_out_scale = (count - 1) / count if outs else 1.0
@@ -176,7 +177,7 @@ class _Burner:
         parts = [first]
         s1 = first.final_state
         elapsed = s1.epoch_tdb_s - state.epoch_tdb_s
-        if first.outcome == "impact" or self.after_out_scale == 0.0:
+        if first.outcome in ("impact", "propellant_exhausted") or self.after_out_scale == 0.0:
             return parts
         if target_dv_m_s is None:
             rest = duration_s - elapsed
@@ -195,7 +196,7 @@ class _Burner:
         return parts
 
 
-def _solve_target_dv(step: FiniteBurnStep, ctx: StepContext, burner: _Burner):
+def _solve_target_dv(step: FiniteBurnStep, ctx: StepContext):
     """Solve the dV (and for two targets the in-plane VNB direction) from the navigated state."""
     from lunapole.orbit.propagate import propagate
 
@@ -207,9 +208,7 @@ def _solve_target_dv(step: FiniteBurnStep, ctx: StepContext, burner: _Burner):
     r0, v0 = np.asarray(nav.r_m), np.asarray(nav.v_m_s)
     mode, fixed, u0 = _direction_setup(step, r0, v0)
     # Guidance plans with the nominal engine (no knowledge of faults): thrust_scale of the step only.
-    nominal = _Burner.__new__(_Burner)
-    nominal.ctx, nominal.engine = ctx, burner.engine
-    nominal.scale, nominal.engine_out_s, nominal.after_out_scale = step.thrust_scale, None, 1.0
+    nominal = _Burner(step, ctx, with_faults=False)
 
     def end_state(mode_, dir_, dv):
         burn = nominal.burn(mode_, dir_, target_dv_m_s=dv, max_duration_s=step.backup_timer_s)
@@ -275,11 +274,11 @@ def execute(step: FiniteBurnStep, ctx: StepContext) -> StepResult:
     state0 = ctx.state
     details: dict = {}
     left = ctx.propellant_remaining_kg
-    if left is not None and left <= 1e-9:
+    if left is not None and left <= 1e-6:  # kg; the integrator leaves ~1e-8 kg
         ctx.warnings.append(f"{ctx.step_label}: no propellant left; burn skipped")
         return StepResult(details={"skipped": "no propellant left"})
     if step.targets is not None:
-        mode, direction, dv_target, details = _solve_target_dv(step, ctx, burner)
+        mode, direction, dv_target, details = _solve_target_dv(step, ctx)
     else:
         nav = ctx.nav_state()
         mode, direction, _ = _direction_setup(step, nav.r_m, nav.v_m_s)

@@ -9,11 +9,11 @@ import math
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from lunapole.astro.constants import G0_M_S2
-from lunapole.scenario._fields import Vector3
 from lunapole.orbit.burns import local_axes
+from lunapole.scenario._fields import Vector3
 from lunapole.scenario.steps._targeting import Targets, measure, solve, tangential_guess_m_s, two_target_dv_vnb
 from lunapole.scenario.steps.base import StepBase, StepContext, StepResult, register_step
 
@@ -30,6 +30,8 @@ class ImpulsiveBurnStep(StepBase):
     targets: Targets | None = None
     solve_for: Literal["dv_m_s"] = "dv_m_s"
     supported_faults: ClassVar[frozenset[str]] = frozenset({"nav_bias"})
+    # Without engines the dV is applied without propellant bookkeeping (a warning says so).
+    requires_engine: ClassVar[bool] = False
 
     @model_validator(mode="after")
     def _dv_or_targets(self) -> "ImpulsiveBurnStep":

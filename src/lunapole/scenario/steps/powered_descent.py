@@ -241,8 +241,67 @@ def execute(step: PoweredDescentStep, ctx: StepContext) -> StepResult:
         idx = np.flatnonzero(np.diff(res.phase)) + 1
         switches = {names[int(res.phase[i])]: float(res.t_s[i]) for i in idx}
     dv = vehicle.effective_isp_s * G0_M_S2 * math.log(s0.mass_kg / m_end) if m_end > 0 else 0.0
+    # Added for the replays (lunapole.missions): the state at the end of each phase and a sampled record of the
+    # descent (J2000) so reports can draw it.
+    phase_end = _phase_end_states(step, res, lat0, lon0)
+    ctx.segments.append(_descent_record(res, s0.epoch_tdb_s, lat0, lon0))
     return StepResult(dv_m_s=dv, propellant_kg=res.propellant_used_kg,
-                      details={"guidance": step.guidance, "phase_start_s": switches, "duration_s": res.time_s})
+                      details={"guidance": step.guidance, "phase_start_s": switches, "duration_s": res.time_s,
+                               "phase_end": phase_end})
+
+
+def _local_state(r_enu, v_enu, lat0: float, lon0: float) -> dict:
+    """Height above the sphere, horizontal/vertical speed (local vertical at the vehicle) of a TARGET_ENU state."""
+    from lunapole.astro.constants import MOON_MEAN_RADIUS_M
+    from lunapole.descent.frames import enu_to_selenographic
+
+    r = np.asarray(r_enu, float)
+    v = np.asarray(v_enu, float)
+    up = r - np.array([0.0, 0.0, -MOON_MEAN_RADIUS_M])
+    up /= np.linalg.norm(up)
+    vv = float(v @ up)
+    lat, lon, h = enu_to_selenographic(r, lat0, lon0)
+    return {"altitude_m": h, "horizontal_speed_m_s": float(np.linalg.norm(v - vv * up)),
+            "vertical_speed_m_s": vv, "lat_deg": lat, "lon_deg": lon,
+            "distance_to_target_m": float(np.linalg.norm(r[:2]))}
+
+
+def _phase_end_states(step, res, lat0: float, lon0: float) -> dict:
+    """``{phase name: {t_s, altitude_m, horizontal_speed_m_s, vertical_speed_m_s, lat/lon, ...}}`` at each
+    phase's last sample (the final phase: touchdown)."""
+    if step.guidance != "polynomial" or not len(res.phase):
+        return {}
+    names = _plan(step).names
+    ph = np.asarray(res.phase)
+    ends = list(np.flatnonzero(np.diff(ph))) + [len(ph) - 1]
+    out = {}
+    for i in ends:
+        i = int(i)
+        out[names[int(ph[i])]] = {"t_s": float(res.t_s[i]), **_local_state(res.r_m[i], res.v_m_s[i], lat0, lon0)}
+    return out
+
+
+class DescentRecord:
+    """Sampled descent (``t_tdb_s`` (N,), ``y`` (N, 7) J2000 [r m, v m/s, mass kg]) for reports; no dense output."""
+
+    def __init__(self, t_tdb_s, y):
+        self.t_tdb_s = t_tdb_s
+        self.y = y
+        self.events: list = []
+
+
+def _descent_record(res, epoch0: float, lat0: float, lon0: float, step_s: float = 2.0) -> DescentRecord:
+    from lunapole.descent.frames import target_enu_to_state
+
+    t = np.asarray(res.t_s, float)
+    if t.size == 0:
+        return DescentRecord(np.empty(0), np.empty((0, 7)))
+    keep = np.unique(np.concatenate([np.searchsorted(t, np.arange(t[0], t[-1], step_s)), [t.size - 1]]))
+    ys = []
+    for i in keep:
+        r_j, v_j = target_enu_to_state(epoch0 + t[i], res.r_m[i], res.v_m_s[i], lat0, lon0)
+        ys.append(np.concatenate([r_j, v_j, [float(np.asarray(res.mass_kg)[i])]]))
+    return DescentRecord(epoch0 + t[keep], np.asarray(ys))
 
 
 register_step(PoweredDescentStep, execute)
