@@ -67,11 +67,10 @@ def dask_cluster(tmp_path):
             client.wait_for_workers(2, timeout=90)
         yield address
     finally:
-        for p in reversed(procs):
+        for p in reversed(procs):  # workers first, then the scheduler
             p.terminate()
-        for p in reversed(procs):
             try:
-                p.wait(timeout=15)
+                p.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(timeout=5)
@@ -87,3 +86,15 @@ def test_dask_scheduler_gives_the_local_table(dask_cluster, tmp_path, capsys):
     from lunapole.campaign.store import read_results
 
     assert read_results(tmp_path / "dask").equals(local.table)
+
+
+def test_local_cluster_gives_the_local_table(tmp_path, monkeypatch):
+    """``--workers 2 --local-cluster``: a dask LocalCluster of two worker processes."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+    local = run_campaign(TOY, 300, 4, tmp_path / "local", workers=1, progress=False, report=False)
+    code = main(["montecarlo", str(TOY), "-n", "300", "--seed", "4", "--workers", "2", "--local-cluster",
+                 "--chunk-size", "50", "--out", str(tmp_path / "lc"), "--no-progress", "--json"])
+    assert code == 0
+    from lunapole.campaign.store import read_results
+
+    assert read_results(tmp_path / "lc").equals(local.table)

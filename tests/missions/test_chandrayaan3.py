@@ -53,7 +53,8 @@ def test_rough_braking_gate(rep):
     assert abs(rb["altitude_m"] / 1e3 - 7.4) < 1.0
     assert abs(rb["horizontal_speed_m_s"] - 358.0) < 50.0
     assert abs(-rb["vertical_speed_m_s"] - 61.0) < 20.0
-    assert abs(rb["t_s"] - 690.0) < 60.0
+    # The duration depends on the (unpublished) start distance: within 10 % of the planned 690 s.
+    assert abs(rb["t_s"] - 690.0) < 69.0
     assert list(ends) == ["rough_braking", "attitude_hold", "fine_braking", "terminal_descent"]
 
 
@@ -65,11 +66,14 @@ def test_touchdown_within_published_limits(rep):
     assert td["horizontal_speed_m_s"] <= 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="orbit orientation not reconstructed: the 23 Aug perilune is not on the "
-                                       "planned point's approach (assumption C9, docs/replays.md)")
 def test_touchdown_within_1km_of_the_planned_point(rep):
-    """missions.md: planned point 69.367 S 32.348 E."""
-    assert rep.touchdown["distance_to_planned_point_km"] < 1.0
+    """missions.md: planned point 69.367 S 32.348 E; the actual point 69.373 S 32.319 E lies ~350 m from it."""
+    from lunapole.missions.common import great_circle_km
+
+    td = rep.touchdown
+    assert great_circle_km(td["lat_deg"], td["lon_deg"], C.PLANNED_SITE_LAT_DEG, C.PLANNED_SITE_LON_DEG) < 1.0
+    # Haversine check of the published "~350 m from plan" (missions.md) with the same function.
+    assert abs(great_circle_km(-69.367, 32.348, -69.373, 32.319) - 0.35) < 0.05
 
 
 def test_json_and_report(rep, tmp_path):
@@ -79,7 +83,7 @@ def test_json_and_report(rep, tmp_path):
     assert d["impact"] is None and d["touchdown"]["success"] is True
     assert d["planned_orbit"] == {"periapsis_alt_km": 25.0, "apoapsis_alt_km": 134.0}
     page = write_report(rep, tmp_path).read_text(encoding="utf-8")
-    assert "touchdown" in page and "C9" in page and "rough braking: end altitude" in page
+    assert "touchdown" in page and "C8" in page and "rough braking: end altitude" in page
 
 
 def test_uprange_point_is_spherical_trigonometry():

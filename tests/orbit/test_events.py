@@ -89,3 +89,15 @@ def test_start_on_periapsis_stops_at_the_next_one():
     traj = propagate(st, POINT_MASS, duration_s=2 * period, stop_on=("periapsis",), record=())
     assert traj.outcome == "periapsis"
     assert abs(traj.final_state.epoch_tdb_s - ET0 - period) < 1e-3  # s, one Keplerian period later
+
+
+def test_terrain_accepts_any_grid_object():
+    from types import SimpleNamespace
+
+    r0 = MOON_MEAN_RADIUS_M + 5e3
+    south = frames.rotation("J2000", "MOON_ME", ET0).T @ np.array([0.0, 0.0, -1.0])
+    st = State(ET0, r0 * south, [0.0, 0.0, 0.0], 800.0)
+    grid = SimpleNamespace(lat_deg=np.linspace(-90.0, -85.0, 6), lon_deg=np.linspace(0.0, 350.0, 36),
+                           height_m=np.full((6, 36), 1000.0))
+    traj = propagate(st, POINT_MASS, duration_s=600.0, terrain=grid)
+    assert traj.outcome == "impact" and abs(traj.events_of("impact")[0].altitude_m - 1000.0) < 1e-2  # m

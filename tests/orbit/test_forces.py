@@ -93,3 +93,16 @@ def test_srp_cylindrical_shadow():
     assert abs(np.linalg.norm(a_lit) - expected) < 1e-6 * expected  # cannonball SRP, M&G eq. 3.75
     assert a_lit @ u < 0  # pushes away from the Sun
     assert np.linalg.norm(a_dark) == 0.0  # inside the cylindrical shadow
+
+
+def test_cached_segments_reused_across_spans(field8):
+    fm = ForceModel(field8)
+    a = fm.prepare(ET0, ET0 + 3600.0)
+    b = fm.prepare(ET0 - 86400.0, ET0 + 86400.0)  # overlaps: reuses the cached segments
+    w1 = np.zeros(a.tab.shape[2] + 8)
+    w2 = np.zeros(b.tab.shape[2] + 8)
+    for et in (ET0 + 10.0, ET0 + 3000.0):
+        K.cheb_eval(a.tab, a.fp[K.FP_TAB_T0], a.fp[K.FP_TAB_SEG], et, w1)
+        K.cheb_eval(b.tab, b.fp[K.FP_TAB_T0], b.fp[K.FP_TAB_SEG], et, w2)
+        assert np.array_equal(w1, w2)
+    assert a.fp[K.FP_TAB_T0] <= ET0 - 60.0 and a.fp[K.FP_TAB_T0] + a.tab.shape[0] * a.fp[K.FP_TAB_SEG] >= ET0 + 3660.0

@@ -6,7 +6,6 @@ impulsive limit (a short retro burn at apoapsis lowers periapsis by dv ~ (v_a - 
 """
 import math
 
-import numpy as np
 import pytest
 
 from lunapole.astro.constants import MOON_GM_M3_S2, MOON_MEAN_RADIUS_M

@@ -105,3 +105,18 @@ def test_report_without_writer_is_a_clean_error(tmp_path, capsys, monkeypatch):
 def test_load_scenario_accepts_overrides():
     scn = load_scenario(EXAMPLE, overrides=["sequence[0].duration_s=60"])
     assert scn.sequence[0].duration_s == 60.0 and scn.raw["sequence"][0]["duration_s"] == 60
+
+
+def test_lower_periapsis_example_and_its_luna25_fault(capsys):
+    example = EXAMPLE.parent / "lower-periapsis.toml"
+    assert main(["run", str(example), "--json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    burn = js["steps"][0]
+    assert abs(burn["elements"]["periapsis_alt_km"] - 18.0) < 0.01  # km: targeting tolerance 10 m
+    assert 80.0 < burn["duration_s"] < 88.0  # ~84 s at 390 N, as planned for Luna-25 (missions.md)
+    assert js["outcome"] == "completed"
+    fault = 'faults=[{ type = "cutoff_failure", step = "lower" }]'
+    assert main(["run", str(example), "--json", "--set", fault]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert js["steps"][0]["duration_s"] == pytest.approx(127.0, abs=1e-6)  # ran to the backup timer
+    assert js["outcome"] == "impact"

@@ -113,14 +113,22 @@ def print_summary(result, console: Console) -> None:
                       highlight=False)
     if "touchdown" in d:
         td = d["touchdown"]
-        console.print(escape("touchdown: " + ", ".join(f"{k}={v}" for k, v in td.items())), highlight=False)
+        parts = [f"{k}={_fmt(v) if isinstance(v, float) else v}" for k, v in td.items()]
+        console.print(escape("touchdown: " + ", ".join(parts)), highlight=False)
 
     el = d["final_elements"]
     fs = d["final_state"]
-    console.print(
-        f"final orbit (osculating, two-body): {_fmt(el['periapsis_alt_km'], '.2f')} x "
-        f"{_fmt(el['apoapsis_alt_km'], '.2f')} km, inc {_fmt(el['inc_deg'], '.3f')} deg, "
-        f"RAAN {_fmt(el['raan_deg'], '.3f')} deg, mass {d['final_mass_kg']:.2f} kg", highlight=False)
+    if d["outcome"] in ("landed", "crashed"):
+        last = [e for e in d["events"] if e["type"] not in APSIS_TYPES][-1:] or [None]
+        if last[0] is not None:
+            console.print(f"on the surface at {_fmt(last[0]['lat_deg'], '.4f')} deg, "
+                          f"{_fmt(last[0]['lon_deg'], '.4f')} deg E (MOON_ME), mass {d['final_mass_kg']:.2f} kg",
+                          highlight=False)
+    else:
+        console.print(
+            f"final orbit (osculating, two-body): {_fmt(el['periapsis_alt_km'], '.2f')} x "
+            f"{_fmt(el['apoapsis_alt_km'], '.2f')} km, inc {_fmt(el['inc_deg'], '.3f')} deg, "
+            f"RAAN {_fmt(el['raan_deg'], '.3f')} deg, mass {d['final_mass_kg']:.2f} kg", highlight=False)
     console.print(f"final position (J2000, km): {[round(x, 3) for x in fs['position_km']]}", highlight=False)
     for w in d["warnings"]:
         console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)

@@ -1,12 +1,13 @@
 """Readers for gravity-field files: PDS SHADR ``.tab``, GMAT ``.cof``, ICGEM ``.gfc`` (and an ICGEM writer).
 
-Each reader takes ``degree``/``order`` limits and stops reading once the records pass ``degree`` (all three
-formats are ordered by degree), so a degree-100 field out of an 88 MB GRGM1200A file reads ~1 % of it.
+Each reader takes ``degree``/``order`` limits. The SHADR and GMAT readers stop reading once the records pass
+``degree`` (those formats are ordered by degree), so a degree-100 field out of the 88 MB GRGM1200A file reads
+~1 % of it; ICGEM files may be ordered by order, so that reader scans on but stores only what is asked.
+Degree 1 is optional in every format (zero in a centre-of-mass frame).
 Malformed input raises :class:`lunapole.errors.DataError` naming the file, the line and what was expected.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +122,7 @@ def read_shadr(path: str | Path, degree: int | None = None, order: int | None = 
                    _float(path, lineno, parts[3], "Snm"), deg, ordr, seen)
     c[0, 0] = 1.0  # degree 0 is implicit in SHADR files
     seen[0, 0] = True
+    seen[1:2, :2] = True  # degree 1 is zero in a centre-of-mass frame; some SHADR files start at degree 2
     _check_complete(path, seen, deg, ordr, 1)
     if norm_state == 0:
         c, s = _unnormalized_to_normalized(c, s)
@@ -183,7 +185,7 @@ def read_cof(path: str | Path, degree: int | None = None, order: int | None = No
         raise DataError(f"{path}: no POTFIELD header line found; is this a GMAT .cof gravity file?")
     c[0, 0] = 1.0
     seen[0, 0] = True
-    seen[1, :2] = True  # degree 1 is absent from .cof files (centre of mass at the origin)
+    seen[1:2, :2] = True  # degree 1 is absent from .cof files (centre of mass at the origin)
     _check_complete(path, seen, deg, ordr, 1)
     if not normalized:
         c, s = _unnormalized_to_normalized(c, s)
@@ -244,7 +246,7 @@ def read_icgem(path: str | Path, degree: int | None = None, order: int | None = 
     if not seen[0, 0]:
         c[0, 0] = 1.0
         seen[0, 0] = True
-    seen[1, :2] |= (c[1, :2] == 0.0)
+    seen[1:2, :2] |= c[1:2, :2] == 0.0
     _check_complete(path, seen, deg, ordr, 1)
     if not normalized:
         c, s = _unnormalized_to_normalized(c, s)
@@ -290,5 +292,3 @@ def read_field_file(path: str | Path, degree: int | None = None, order: int | No
     raise DataError(f"{path}: unknown gravity file type {suffix!r}; expected .tab (PDS SHADR), .cof (GMAT) "
                     f"or .gfc (ICGEM)")
 
-
-_ = math  # noqa: keeps math available for future converters

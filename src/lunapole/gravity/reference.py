@@ -53,8 +53,10 @@ def acceleration_numpy(field: SphericalHarmonicField, r_body_m) -> np.ndarray:
             else:
                 f1 = 0.5 * np.sqrt(q * (n + m + 1) * (n + m + 2))
                 f2 = 0.5 * np.sqrt((2.0 if m == 1 else 1.0) * q * (n - m + 1) * (n - m + 2))
-                acc[:, 0] += f2 * (c * V[n + 1, m - 1] + s * W[n + 1, m - 1]) - f1 * (c * V[n + 1, m + 1] + s * W[n + 1, m + 1])
-                acc[:, 1] -= f1 * (c * W[n + 1, m + 1] - s * V[n + 1, m + 1]) + f2 * (c * W[n + 1, m - 1] - s * V[n + 1, m - 1])
+                vp, wp = V[n + 1, m + 1], W[n + 1, m + 1]
+                vm, wm = V[n + 1, m - 1], W[n + 1, m - 1]
+                acc[:, 0] += f2 * (c * vm + s * wm) - f1 * (c * vp + s * wp)
+                acc[:, 1] -= f1 * (c * wp - s * vp) + f2 * (c * wm - s * vm)
     acc *= field.gm_m3_s2 / field.ref_radius_m**2
     return acc[0] if np.ndim(r_body_m) == 1 else acc
 

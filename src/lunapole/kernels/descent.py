@@ -50,6 +50,9 @@ else:
     from numba import njit, prange
 
 G0 = 9.80665
+# FMA contraction and reassociation only (no finite-math or approximate-function flags): results stay
+# deterministic per sample; the pure-Python twin agrees to round-off amplified by the closed loop.
+_FASTMATH = {"contract", "reassoc", "arcp", "nsz"}
 EARLY_MISS_M = 1000.0  # touching down farther than this from the target is "hit_terrain_before_target"
 TGO_COUNTDOWN_S = 10.0  # below this time-to-go the cubic is no longer re-solved (it is ill-conditioned)
 
@@ -87,7 +90,7 @@ _S11 = np.uint64(11)
 _CH = np.uint64(0xD1B54A32D192ED03)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _mix64(x):
     """splitmix64 finalizer (Steele, Lea & Flood 2014): a bijective 64-bit hash."""
     x = x + _U1
@@ -96,20 +99,29 @@ def _mix64(x):
     return x ^ (x >> _S31)
 
 
-@njit(cache=True)
-def normal_noise(seed, counter, channel):
-    """Standard normal deviate for (seed, counter, channel) by Box-Muller on two hashed uniforms."""
+@njit(cache=True, fastmath=_FASTMATH)
+def normal_pair(seed, counter, channel):
+    """Two independent standard normal deviates for (seed, counter, channel): Box-Muller on two hashed
+    uniforms (53-bit)."""
     base = _mix64(seed ^ _mix64(np.uint64(counter) * _CH + np.uint64(channel)))
     h1 = _mix64(base)
     h2 = _mix64(h1)
     u1 = (float(h1 >> _S11) + 0.5) * (1.0 / 9007199254740992.0)
     u2 = float(h2 >> _S11) * (1.0 / 9007199254740992.0)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    rad = math.sqrt(-2.0 * math.log(u1))
+    return rad * math.cos(2.0 * math.pi * u2), rad * math.sin(2.0 * math.pi * u2)
 
 
-@njit(cache=True)
-def derivs(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, out):
-    """State derivative of ``x = [r(3), v(3), m]`` with a constant thrust vector (N) in TARGET_ENU."""
+@njit(cache=True, fastmath=_FASTMATH)
+def normal_noise(seed, counter, channel):
+    """One standard normal deviate for (seed, counter, channel) (first of :func:`normal_pair`)."""
+    return normal_pair(seed, counter, channel)[0]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, out):
+    """State derivative of ``x = [r(3), v(3), m]`` with a constant thrust vector (N) in TARGET_ENU and mass
+    flow ``mdot`` (kg/s, = |T| / (Isp g0), computed once per step by the caller)."""
     m = x[6]
     if flat_g > 0.0:
         gx = 0.0
@@ -147,28 +159,28 @@ def derivs(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, out):
     out[3] = gx + thrust[0] / m + cx + fx
     out[4] = gy + thrust[1] / m + cy + fy
     out[5] = gz + thrust[2] / m + cz + fz
-    tn = math.sqrt(thrust[0] ** 2 + thrust[1] ** 2 + thrust[2] ** 2)
-    out[6] = -tn / isp_g0
+    out[6] = -mdot
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, k4, tmp):
     """One classical RK4 step of :func:`derivs` in place on ``x`` (thrust held over the step)."""
-    derivs(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, k1)
+    mdot = math.sqrt(thrust[0] ** 2 + thrust[1] ** 2 + thrust[2] ** 2) / isp_g0
+    derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k1)
     for i in range(7):
         tmp[i] = x[i] + 0.5 * dt * k1[i]
-    derivs(tmp, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, k2)
+    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k2)
     for i in range(7):
         tmp[i] = x[i] + 0.5 * dt * k2[i]
-    derivs(tmp, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, k3)
+    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k3)
     for i in range(7):
         tmp[i] = x[i] + dt * k3[i]
-    derivs(tmp, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, k4)
+    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k4)
     for i in range(7):
         x[i] = x[i] + dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def altitude(x0, x1, x2, radius, flat_g):
     """Altitude above the sphere of radius ``radius`` (flat mode: z)."""
     if flat_g > 0.0:
@@ -177,7 +189,7 @@ def altitude(x0, x1, x2, radius, flat_g):
     return math.sqrt(x0 * x0 + x1 * x1 + pz * pz) - radius
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def guidance_frame(x, radius, flat_g, g):
     """Fill ``g`` (15,) with the guidance frame at position/velocity ``x[0:6]``.
 
@@ -242,13 +254,13 @@ def guidance_frame(x, radius, flat_g, g):
     g[14] = pn
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def poly_accel(r, v, rt, vt, at, tgo):
     """Klumpp (1974) eq. 7, one axis: commanded acceleration for target r_T, v_T, a_T at time-to-go."""
     return 12.0 * (rt - r) / (tgo * tgo) - 6.0 * (vt + v) / tgo + at
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def solve_tgo(r, v, rt, vt, at, jt, tgo_guess):
     """Positive root of ``jt T^3 - 6 at T^2 + (18 vt + 6 v) T + 24 (r - rt) = 0`` near ``tgo_guess``.
 
@@ -294,7 +306,7 @@ def solve_tgo(r, v, rt, vt, at, jt, tgo_guess):
     return -1.0
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def limit_direction(ux, uy, uz, upx, upy, upz, max_tilt, prev, max_angle, out):
     """Unit thrust direction ``u`` limited to ``max_tilt`` from ``up`` and ``max_angle`` from ``prev``."""
     n = math.sqrt(ux * ux + uy * uy + uz * uz)
@@ -304,8 +316,7 @@ def limit_direction(ux, uy, uz, upx, upy, upz, max_tilt, prev, max_angle, out):
         c = 1.0
     if c < -1.0:
         c = -1.0
-    tilt = math.acos(c)
-    if tilt > max_tilt:
+    if max_tilt < math.pi and c < math.cos(max_tilt):
         hx, hy, hz = ux - c * upx, uy - c * upy, uz - c * upz
         hn = math.sqrt(hx * hx + hy * hy + hz * hz)
         if hn < 1e-12:
@@ -320,8 +331,7 @@ def limit_direction(ux, uy, uz, upx, upy, upz, max_tilt, prev, max_angle, out):
         c2 = 1.0
     if c2 < -1.0:
         c2 = -1.0
-    ang = math.acos(c2)
-    if ang > max_angle:
+    if c2 < math.cos(max_angle):
         wx, wy, wz = ux - c2 * prev[0], uy - c2 * prev[1], uz - c2 * prev[2]
         wn = math.sqrt(wx * wx + wy * wy + wz * wz)
         if wn < 1e-12:  # opposite: rotate about any perpendicular
@@ -336,7 +346,7 @@ def limit_direction(ux, uy, uz, upx, upy, upz, max_tilt, prev, max_angle, out):
     out[2] = uz / n
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def simulate_one(
     x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit, n_engines, t_out,
     mis1, mis2, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed,
@@ -393,11 +403,28 @@ def simulate_one(
         tmax = tmax_unit * n_eng
         if step % guid_every == 0:
             # --- navigation: true state + bias + white noise (counter-based, per sample) ---
-            for i in range(3):
-                xe[i] = x[i] + pos_bias[i] + pos_sig * normal_noise(seed, cycle, i)
-                xe[3 + i] = x[3 + i] + vel_bias[i] + vel_sig * normal_noise(seed, cycle, 3 + i)
+            for i in range(6):
+                xe[i] = x[i]
+            xe[0] += pos_bias[0]
+            xe[1] += pos_bias[1]
+            xe[2] += pos_bias[2]
+            xe[3] += vel_bias[0]
+            xe[4] += vel_bias[1]
+            xe[5] += vel_bias[2]
+            h_est = altitude(x[0], x[1], x[2], radius, flat_g) + alt_bias
+            if pos_sig > 0.0 or vel_sig > 0.0 or alt_sig > 0.0:
+                n0, n1 = normal_pair(seed, cycle, 0)
+                n2, n3 = normal_pair(seed, cycle, 1)
+                n4, n5 = normal_pair(seed, cycle, 2)
+                n6, n7 = normal_pair(seed, cycle, 3)
+                xe[0] += pos_sig * n0
+                xe[1] += pos_sig * n1
+                xe[2] += pos_sig * n2
+                xe[3] += vel_sig * n3
+                xe[4] += vel_sig * n4
+                xe[5] += vel_sig * n5
+                h_est += alt_sig * n6
             guidance_frame(xe, radius, flat_g, gf)
-            h_est = altitude(x[0], x[1], x[2], radius, flat_g) + alt_bias + alt_sig * normal_noise(seed, cycle, 6)
             cycle += 1
             # --- phase switching ---
             switched = True
@@ -432,7 +459,7 @@ def simulate_one(
             thrust[0] = 0.0
             thrust[1] = 0.0
             thrust[2] = 0.0
-            derivs(tmp, thrust, isp_g0_nom, mu, radius, flat_g, wx, wy, wz, k1)
+            derivs(tmp, thrust, 0.0, mu, radius, flat_g, wx, wy, wz, k1)
             gxe, gye, gze = k1[3], k1[4], k1[5]
             ax = 0.0
             ay = 0.0
@@ -446,7 +473,7 @@ def simulate_one(
                     # the downrange cubic degenerates as range and speed vanish: count down instead
                     tgo = max(tgo - dt * guid_every, 1e-3)
                 else:
-                    tg = solve_tgo(gf[9], gf[11], rt_d, vt_d, at_d, phases[phase, P_JT], tgo)
+                    tg = solve_tgo(gf[9], gf[11], rt_d, vt_d, at_d, phases[phase, P_JT], tgo - dt * guid_every)
                     if tg > 0.0:
                         tgo = tg
                     elif tgo > 0.0:
@@ -625,7 +652,7 @@ def simulate_one(
     out[O_MISS] = miss
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=_FASTMATH)
 def simulate_batch_kernel(
     x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit, n_engines, t_out,
     mis, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed,
@@ -656,10 +683,11 @@ if globals().get("_PURE_PYTHON", False):
         x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
         return x ^ (x >> 31)
 
-    def normal_noise(seed, counter, channel):  # noqa: F811
+    def normal_pair(seed, counter, channel):  # noqa: F811
         base = _mix64(int(seed) ^ _mix64((int(counter) * 0xD1B54A32D192ED03 + int(channel)) & _MASK))
         h1 = _mix64(base)
         h2 = _mix64(h1)
         u1 = (float(h1 >> 11) + 0.5) * (1.0 / 9007199254740992.0)
         u2 = float(h2 >> 11) * (1.0 / 9007199254740992.0)
-        return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+        rad = math.sqrt(-2.0 * math.log(u1))
+        return rad * math.cos(2.0 * math.pi * u2), rad * math.sin(2.0 * math.pi * u2)

@@ -189,6 +189,17 @@ def _step(run, name: str):
     return None
 
 
+def track_distance_km(run, lat_deg: float, lon_deg: float, max_step_s: float = 5.0) -> float:
+    """Smallest surface distance (km, mean sphere) between a point and the ground track of a run."""
+    from lunapole.missions.tracks import sample_run
+
+    sr = sample_run(run, max_step_s)
+    p1, p2 = np.radians(lat_deg), np.radians(sr.lat_deg)
+    dl = np.radians(sr.lon_deg - lon_deg)
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return float(np.min(2.0 * MOON_MEAN_RADIUS_M * np.arcsin(np.sqrt(np.minimum(h, 1.0))))) / 1e3
+
+
 def replay_luna25(raw: dict, path, overrides: list[str], sweep: bool = True, progress=None):
     """Run the flown case (the file as it is: ``cutoff_failure``) and the nominal plan (no faults), compare
     with the published numbers of ``[replay]`` and bracket the survivable burn duration."""
@@ -295,6 +306,10 @@ def replay_luna25(raw: dict, path, overrides: list[str], sweep: bool = True, pro
                                     SRC_LRO))
             comps.append(Comparison("impact distance from the LRO crater", 0.0,
                                     impact["distance_to_lro_crater_km"], "km", SRC_LRO))
+    if crater:
+        xt = track_distance_km(nominal, crater["lat_deg"], crater["lon_deg"])
+        comps.append(Comparison("LRO crater distance from the simulated ground track", 0.0, xt, "km", SRC_LRO,
+                                "cross-track check of the orbit plane (A5): the crater lies on the real track"))
     if sweep_res is not None:
         comps.append(Comparison("largest survivable burn duration", None, sweep_res.max_survivable_s, "s", "",
                                 f"bisection; terrain: {sweep_res.terrain}"))

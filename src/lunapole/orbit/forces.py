@@ -12,8 +12,9 @@ Accelerations, all in the Moon-centred J2000 frame:
 * thrust ``F/m`` along a chosen direction, mass flow ``-F/(Isp g0)``.
 
 Ephemerides and body-frame rotations are sampled once per propagation from SPICE (via
-:mod:`lunapole.astro`) onto piecewise Chebyshev polynomials (``SEGMENT_S`` long, degree ``CHEB_DEGREE``);
-the compiled right-hand side interpolates them. tests/orbit/test_forces.py checks the interpolation
+:mod:`lunapole.astro`) onto piecewise Chebyshev polynomials (``SEGMENT_S`` long, degree ``CHEB_DEGREE``,
+on a fixed grid of epochs and cached per ForceModel so repeated runs reuse them); the compiled right-hand
+side interpolates them. tests/orbit/test_forces.py checks the interpolation
 against direct SPICE calls (< 1e-3 m in position, < 1e-10 rad in rotation).
 """
 from __future__ import annotations
@@ -36,6 +37,7 @@ from lunapole.kernels import orbit_forces as K
 
 SEGMENT_S = 21600.0
 CHEB_DEGREE = 12
+MAX_CACHED_SEGMENTS = 4000  # ~1000 days of 6 h segments
 THIRD_BODY_GM_M3_S2 = {"EARTH": EARTH_GM_M3_S2, "SUN": SUN_GM_M3_S2}
 BODY_FRAMES = ("MOON_PA", "IAU_MOON", "MOON_ME", "J2000")  # J2000: field axes fixed in inertial space (tests)
 
@@ -58,6 +60,7 @@ class ForceModel:
     central_gm: float = MOON_GM_M3_S2
     third_body_gm: dict = dc_field(default_factory=dict)
     shadow_radius_m: float = MOON_MEAN_RADIUS_M
+    _table_cache: dict = dc_field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         bodies = tuple(str(b).upper() for b in self.third_bodies)
@@ -83,6 +86,36 @@ class ForceModel:
     def gm_m3_s2(self) -> float:
         """GM of the Moon as used: the field's GM when a field is given, else ``central_gm``."""
         return float(self.field.gm_m3_s2) if self.field is not None else float(self.central_gm)
+
+    def _segments(self, k_lo: int, k_hi: int, terrain: bool) -> tuple[np.ndarray, int, int]:
+        """Chebyshev table for grid segments k_lo..k_hi-1 (cached), with the MOON_ME and body offsets."""
+        cache = self._table_cache
+        missing = [k for k in range(k_lo, k_hi) if (terrain, k) not in cache]
+        layout = cache.get(("layout", terrain))
+        # contiguous runs of missing segments are sampled in one SPICE call each
+        runs: list[list[int]] = []
+        for k in missing:
+            if runs and runs[-1][-1] == k - 1:
+                runs[-1].append(k)
+            else:
+                runs.append([k])
+        for run in runs:
+            meta = {}
+
+            def func(ets, meta=meta):
+                vals, meta["rot_me"], meta["body_off"] = _sample_components(self, ets, terrain)
+                return vals
+
+            tab = chebyshev_table(func, run[0] * SEGMENT_S, len(run), SEGMENT_S, CHEB_DEGREE)
+            for i, k in enumerate(run):
+                cache[(terrain, k)] = tab[i]
+            layout = (meta["rot_me"], meta["body_off"])
+            cache[("layout", terrain)] = layout
+        if len(cache) > 4 * MAX_CACHED_SEGMENTS:  # bound the memory of very long campaigns
+            for key in [key for key in cache if key[0] != "layout"][:-MAX_CACHED_SEGMENTS]:
+                del cache[key]
+        tab = np.ascontiguousarray(np.stack([cache[(terrain, k)] for k in range(k_lo, k_hi)]))
+        return tab, layout[0], layout[1]
 
     def needs_spice(self, terrain: bool = False) -> bool:
         return self.field is not None or bool(self.third_bodies) or terrain
@@ -150,16 +183,13 @@ class PreparedForces:
 
     @classmethod
     def build(cls, fm: ForceModel, t_start: float, t_end: float, burn=None, terrain: bool = False):
-        lo, hi = min(t_start, t_end) - 60.0, max(t_start, t_end) + 60.0
-        nseg = max(1, int(np.ceil((hi - lo) / SEGMENT_S)))
-        rot_me = [-1]
-        body_off = [9]
-
-        def func(ets):
-            vals, rot_me[0], body_off[0] = _sample_components(fm, ets, terrain)
-            return vals
-
-        tab = chebyshev_table(func, lo, nseg, SEGMENT_S, CHEB_DEGREE)
+        # segments on a fixed grid (multiples of SEGMENT_S past J2000), cached per force model: Monte Carlo
+        # runs near the same epoch reuse the SPICE samples instead of recomputing them
+        k_lo = int(np.floor((min(t_start, t_end) - 60.0) / SEGMENT_S))
+        k_hi = max(k_lo + 1, int(np.ceil((max(t_start, t_end) + 60.0) / SEGMENT_S)))
+        lo, hi = k_lo * SEGMENT_S, k_hi * SEGMENT_S
+        nseg = k_hi - k_lo
+        tab, rot_me, body_off = fm._segments(k_lo, k_hi, terrain)
         fp = np.zeros(K.FP_SIZE)
         fp[K.FP_GM_CENTRAL] = fm.central_gm
         if fm.field is not None:
@@ -186,8 +216,8 @@ class PreparedForces:
         fp[K.FP_TAB_T0] = lo
         fp[K.FP_TAB_SEG] = SEGMENT_S
         fp[K.FP_TAB_NSEG] = nseg
-        fp[K.FP_ROT_ME] = rot_me[0]
-        fp[K.FP_BODY_OFFSET] = body_off[0]
+        fp[K.FP_ROT_ME] = rot_me
+        fp[K.FP_BODY_OFFSET] = body_off
         if burn is not None:
             fp[K.FP_THRUST_N] = burn.actual_thrust_n
             fp[K.FP_MDOT] = burn.mass_flow_kg_s

@@ -166,7 +166,7 @@ def _event_specs(stop_on, record, altitude_events_m, epoch_events_tdb_s, terrain
     return specs
 
 
-def _make_event(name, t, y, value, force_model, reference_radius_m, terrain_rot):
+def _make_event(name, t, y, value, force_model, reference_radius_m):
     st = State.from_y(t, y)
     lat = lon = float("nan")
     r = np.asarray(y[:3])
@@ -184,7 +184,7 @@ def _make_event(name, t, y, value, force_model, reference_radius_m, terrain_rot)
 def propagate(state: State, force_model: ForceModel, duration_s: float | None = None,
               until_tdb_s: float | None = None, burn=None, stop_on=("impact",),
               record=("periapsis", "apoapsis"), altitude_events_m=(), rtol: float = 1e-11,
-              atol_m: float = 1e-4, terrain: HeightGrid | None = None,
+              atol_m: float = 1e-4, terrain=None,
               reference_radius_m: float = MOON_MEAN_RADIUS_M, epoch_events_tdb_s=(),
               max_steps: int = 2_000_000, h_max_s: float = np.inf) -> Trajectory:
     """Propagate ``state`` under ``force_model``; see the module docstring for events and burns."""
@@ -214,6 +214,12 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
     ev_dir = np.array([s[3] for s in specs], dtype=np.int64)
     ev_term = np.array([1 if s[4] else 0 for s in specs], dtype=np.int64)
     if terrain is not None:
+        if not isinstance(terrain, HeightGrid):  # any object with lat_deg, lon_deg, height_m (duck typing)
+            try:
+                terrain = HeightGrid(terrain.lat_deg, terrain.lon_deg, terrain.height_m)
+            except AttributeError as exc:
+                raise ScenarioError(f"propagate: terrain must be a HeightGrid or have lat_deg, lon_deg and "
+                                    f"height_m (regular MOON_ME grid), got {type(terrain).__name__}") from exc
         tgrid, hgrid = terrain.kernel_args()
     else:
         tgrid, hgrid = np.zeros(4), np.zeros((2, 2))
@@ -253,7 +259,7 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
         for k, te, yv in zip(ev_idx, ev_t, ev_y):
             name = specs[k][0]
             value = specs[k][2] if name in ("altitude", "epoch") else None
-            events.append(_make_event(name, te, yv, value, force_model, reference_radius_m, None))
+            events.append(_make_event(name, te, yv, value, force_model, reference_radius_m))
         t, y = float(ts[-1]), ys[-1].copy()
         if status == D.STATUS_EVENT_STOP:
             outcome = specs[int(ev_idx[np.argmin(np.abs(ev_t - t))])][0] if len(ev_t) else "completed"
@@ -265,7 +271,7 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
             raise LunapoleError(f"propagate: step size underflow at t={t} TDB s (singular dynamics?)")
         if burn is not None and leg_i == 0:
             if t_end > t0 + burn_len or len(legs) > 1:
-                events.append(_make_event("burn_end", t, y, None, force_model, reference_radius_m, None))
+                events.append(_make_event("burn_end", t, y, None, force_model, reference_radius_m))
             if duration_s is None and until_tdb_s is None:
                 outcome = "propellant_exhausted" if burn_reason == "propellant_exhausted" else "burn_complete"
     t_all = np.concatenate([all_ts[0]] + [ts[1:] for ts in all_ts[1:]])

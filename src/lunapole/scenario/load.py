@@ -44,8 +44,8 @@ def scenario_from_dict(
 ) -> Scenario:
     """Validate a raw scenario dict (optionally after ``PATH=VALUE`` overrides).
 
-    ``source`` names the file in messages and anchors relative output paths; ``base_dir``
-    overrides that anchor. Used by the Monte Carlo runner with dispersed overrides.
+    ``source`` names the file in messages and anchors relative output paths (built-in scenarios: the
+    current directory); ``base_dir`` overrides that anchor. Used by the Monte Carlo runner with dispersed overrides.
     """
     where = repr(str(source)) if source is not None else "(from a dict)"
     if not isinstance(raw, dict):
@@ -64,6 +64,8 @@ def scenario_from_dict(
         err.problems = exc.problems  # type: ignore[attr-defined]
         raise err from None
     scn._source = Path(source) if source is not None else None
+    if base_dir is None and scn._source is not None and _is_builtin(scn._source):
+        base_dir = Path.cwd()  # never write into the installed package
     scn._base_dir = Path(base_dir) if base_dir is not None else None
     scn._raw = raw
     return scn
@@ -76,8 +78,6 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = (), base_dir: str
     built-in scenarios (inside the installed package), which write relative to the current directory.
     """
     raw = read_toml(path)
-    if base_dir is None and _is_builtin(Path(path)):
-        base_dir = Path.cwd()
     return scenario_from_dict(raw, source=path, overrides=overrides, base_dir=base_dir)
 
 

@@ -57,7 +57,7 @@ class Scenario(StrictModel):
         """Directory that relative output paths are resolved against."""
         if self._base_dir is not None:
             return self._base_dir
-        return self._source.parent if self._source is not None else Path.cwd()
+        return self._source.resolve().parent if self._source is not None else Path.cwd()
 
     @property
     def raw(self) -> dict[str, Any] | None:

@@ -87,6 +87,25 @@ class Dem:
                    f"{self.source}[{row0}:{row1},{col0}:{col1}]", dict(self.meta))
 
 
+def read_block(dem: Dem, r0: int, r1: int, c0: int = 0, c1: int | None = None) -> np.ndarray:
+    """Heights (float64 m) of rows [r0, r1), cols [c0, c1) without leaving file pages mapped.
+
+    For memory-mapped models the rows are read with ``np.fromfile`` (a memmap slice would keep the touched
+    file pages in the process's resident set until the map is closed).
+    """
+    c1 = dem.shape[1] if c1 is None else c1
+    arr, scale, offset = dem.elevation_m, 1.0, 0.0
+    if isinstance(arr, _ScaledMemmap):
+        arr, scale, offset = arr.raw, arr.scale, arr.offset
+    if isinstance(arr, np.memmap) and arr.filename is not None and arr.flags["C_CONTIGUOUS"] and arr.ndim == 2:
+        ncol = arr.shape[1]
+        with open(arr.filename, "rb") as fh:
+            fh.seek(arr.offset + r0 * ncol * arr.dtype.itemsize)
+            rows = np.fromfile(fh, dtype=arr.dtype, count=(r1 - r0) * ncol).reshape(r1 - r0, ncol)
+        return rows[:, c0:c1].astype(np.float64) * scale + offset
+    return np.asarray(dem.elevation_m[r0:r1, c0:c1], dtype=np.float64)
+
+
 def read_dem(path: str | Path) -> Dem:
     """Read a GeoTIFF or a PDS3 ``.IMG``/``.LBL`` elevation model (dispatch on the extension)."""
     p = Path(path)

@@ -31,11 +31,13 @@ def flat_sphere(n_rows: int, n_cols: int, cell_m: float, centre_lat_deg: float =
 
 def bowl_crater(n_rows: int, n_cols: int, cell_m: float, centre_lat_deg: float, centre_lon_deg: float,
                 floor_radius_m: float, rim_radius_m: float, depth_m: float, rim_width_m: float = 2000.0) -> Dem:
-    """Flat floor (height ``-depth_m``) inside ``floor_radius_m``, a cosine wall up to a rim at height 0 at
-    ``rim_radius_m``, then a cosine fall-off to the plain at ``-0`` ... over ``rim_width_m`` (rim is a crest).
+    """Flat floor (height ``-depth_m``) inside ``floor_radius_m``, a straight (conical) wall up to a rim
+    crest at height 0 at ``rim_radius_m``, then a cosine fall-off over ``rim_width_m`` to a plain at
+    ``-0.05 depth``.
 
-    Seen from the floor centre the rim's elevation angle is ``atan(depth / rim_radius) - rim_radius / (2R)``
-    (parabolic curvature), the geometric condition used in tests.
+    Seen from the floor centre the skyline is the rim crest (along a straight wall ``(z + depth) / r`` grows
+    with r), at elevation ``atan(depth / rim_radius) - rim_radius / (2R)`` (parabolic curvature): the
+    geometric condition used in tests.
     """
     x0, y0, xx, yy, xc, yc = _grid(n_rows, n_cols, cell_m, centre_lat_deg, centre_lon_deg)
     r = np.hypot(xx - xc, yy - yc)
@@ -43,7 +45,7 @@ def bowl_crater(n_rows: int, n_cols: int, cell_m: float, centre_lat_deg: float, 
     wall = (r > floor_radius_m) & (r <= rim_radius_m)
     u = (r[wall] - floor_radius_m) / (rim_radius_m - floor_radius_m)
     z[r <= floor_radius_m] = -depth_m
-    z[wall] = -depth_m * 0.5 * (1.0 + np.cos(np.pi * u))
+    z[wall] = -depth_m * (1.0 - u)
     out = (r > rim_radius_m) & (r < rim_radius_m + rim_width_m)
     z[out] = -0.05 * depth_m * 0.5 * (1.0 - np.cos(np.pi * (r[out] - rim_radius_m) / rim_width_m))
     z[r >= rim_radius_m + rim_width_m] = -0.05 * depth_m

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lunapole.terrain.dem import Dem
+from lunapole.terrain.dem import Dem, read_block
 from lunapole.terrain.horizon import HorizonMap, add_farfield, compute_horizon
 from lunapole.terrain.illumination import illumination_maps
 
@@ -33,7 +33,7 @@ def coarse_copy(dem: Dem, factor: int, rows_per_pass: int | None = None) -> Dem:
     nr, nc = nrow // factor, ncol // factor
     out = np.empty((nr, nc))
     for i in range(nr):
-        block = np.asarray(dem.elevation_m[i * factor:(i + 1) * factor, :nc * factor], dtype=np.float64)
+        block = read_block(dem, i * factor, (i + 1) * factor, 0, nc * factor)
         out[i] = block.reshape(factor, nc, factor).mean(axis=(0, 2))
     return Dem(out, dem.x0_m, dem.y0_m, dem.dx_m * factor, dem.dy_m * factor, dem.radius_m, dem.crs_proj4,
                f"{dem.source} (block mean x{factor})")
@@ -63,7 +63,7 @@ def tiled_illumination(dem: Dem, et: np.ndarray, out_dir: str | Path, tile: int 
         wr0, wc0 = max(r0 - halo, 0), max(c0 - halo, 0)
         wr1, wc1 = min(r1 + halo, nrow), min(c1 + halo, ncol)
         win = dem.window(wr0, wr1, wc0, wc1)
-        win = Dem(np.asarray(win.elevation_m[:, :], dtype=np.float64), win.x0_m, win.y0_m, win.dx_m, win.dy_m,
+        win = Dem(read_block(dem, wr0, wr1, wc0, wc1), win.x0_m, win.y0_m, win.dx_m, win.dy_m,
                   win.radius_m, win.crs_proj4, win.source)
         hm = compute_horizon(win, n_az=n_az)
         if far is not None:
