@@ -15,8 +15,12 @@ misalignment, Isp, mass, ignition time, 1 % engine out), dt 0.2 s RK4, guidance 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import os
 import platform
+import resource
 import shutil
 import tempfile
 import time
@@ -65,12 +69,32 @@ guidance_hz = 5.0
 """
 
 
-def _campaign(path: Path, n: int, workers: int, out: Path, chunk: int | None = None):
-    from lunapole.campaign.runner import run_campaign
+def _cpu_s() -> float:
+    """CPU seconds of this process and its finished children (user + system)."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 
-    t0 = time.perf_counter()
-    res = run_campaign(path, n, 1, out, workers=workers, chunk_size=chunk, progress=False, report=False)
-    return res, time.perf_counter() - t0
+
+def _campaign(path: Path, n: int, workers: int, out: Path, chunk: int | None = None):
+    """``lunapole montecarlo`` in a fresh process (as a user runs it): wall time and CPU time (the CLI
+    process and its workers), and the result table."""
+    from lunapole.campaign.runner import CampaignResult
+    from lunapole.campaign.store import read_results
+
+    cmd = [sys.executable, "-m", "lunapole.cli", "montecarlo", str(path), "-n", str(n), "--seed", "1",
+           "--workers", str(workers), "--out", str(out), "--no-progress", "--json"]
+    if chunk:
+        cmd += ["--chunk-size", str(chunk)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(path.parent), env.get("PYTHONPATH", "")])
+    t0, c0 = time.perf_counter(), _cpu_s()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    if proc.returncode != 0:
+        raise SystemExit(f"campaign failed: {proc.stderr}")
+    res = CampaignResult(out, read_results(out), json.loads(proc.stdout), wall)
+    res.cpu_s = cpu
+    return res, wall
 
 
 def main() -> None:
@@ -98,6 +122,9 @@ def main() -> None:
         eff = r2 / (2.0 * r1)
         print(f"\n[scaling] {args.n_scaling} descents: 1 worker {t1:.1f} s ({r1:.0f}/s), 2 workers {t2:.1f} s "
               f"({r2:.0f}/s); efficiency {100 * eff:.0f} %  (goal >= 80 %: {'PASS' if eff >= 0.8 else 'MISS'})")
+        print(f"          CPU time: 1 worker {res1.cpu_s:.1f} s, 2 workers {res2.cpu_s:.1f} s in all -> parallel "
+              f"overhead {100 * (res2.cpu_s / res1.cpu_s - 1):+.0f} % (CPU-time efficiency "
+              f"{100 * res1.cpu_s / res2.cpu_s:.0f} %, independent of other load on the machine)")
         s = res1.summary
         print(f"          success {s['success_probability']:.3f} [{s['ci95'][0]:.3f}, {s['ci95'][1]:.3f}], "
               f"3-sigma ellipse {s['ellipse_3sigma_m']['semi_major']:.0f} x {s['ellipse_3sigma_m']['semi_minor']:.0f} m, "
@@ -137,6 +164,16 @@ def main() -> None:
         print(f"          generic per-sample scenario path: {1e3 * tg:.1f} ms per descent "
               f"(batched is {tg / (tb / k):.1f}x faster)")
 
+        # framework overhead: the same campaign machinery around a model that costs nothing
+        toy = tmp / "toy.toml"
+        toy.write_text(SCENARIO_TOY)
+        (tmp / "bench_zero_model.py").write_text(ZERO_MODEL)
+        nt = 2000 if args.quick else 20000
+        _, tt = _campaign(toy, nt, 1, tmp / "toy")
+        print(f"\n[overhead] campaign machinery (draws of the same 14 inputs, Parquet chunks, manifest, "
+              f"statistics, process start) around a zero-cost model: {1e6 * tt / nt:.0f} us per sample "
+              f"({nt} samples, 1 worker, {tt:.1f} s)")
+
         # goal: N descents end to end on 2 workers
         resn, tn = _campaign(scen, args.n, 2, tmp / "goal")
         print(f"\n[goal] {args.n} descents end to end on 2 workers: {tn:.1f} s ({args.n / tn:.0f}/s) "
@@ -157,6 +194,36 @@ def main() -> None:
               f"{chunks / table.num_rows:.0f} B/sample = {chunks / table.num_rows * 1e6 / 2**20:.0f} MiB per 1e6)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+SCENARIO_TOY = """
+[spacecraft]
+mass_kg = 1752.0
+[dispersions]
+model = "bench_zero_model:zero"
+[dispersions.navigation]
+position_m = 100.0
+velocity_m_s = 0.1
+altimeter_bias_m = 5.0
+[dispersions.engine]
+thrust_frac = 0.01
+misalignment_deg = 0.1
+isp_frac = 0.005
+[dispersions.mass]
+initial_kg = 5.0
+[dispersions.timing]
+start_s = 0.5
+[dispersions.faults]
+engine_out = { probability = 0.01 }
+"""
+
+ZERO_MODEL = """
+import numpy as np
+def zero(raw, inputs):
+    n = len(inputs["sample"])
+    return {"success": np.ones(n, bool), "landing_east_m": inputs["in.navigation.position_m.east"],
+            "landing_north_m": inputs["in.navigation.position_m.north"], "propellant_margin_kg": np.zeros(n)}
+"""
 
 
 def _common_spec(job):

@@ -84,8 +84,9 @@ def test_compiled_kernel_matches_pure_python_twin():
             4.9e12, 1737.4e3, 1.62, 0.0, 0.0, 0.0, 0.1, 1, 400.0, math.radians(10.0), limits)
     out_c = np.zeros(kd.NOUT)
     out_p = np.zeros(kd.NOUT)
-    kd.simulate_one(*args, out_c, np.zeros((0, 10)))
-    ref.simulate_one(*args, out_p, np.zeros((0, 10)))
+    gpack = Environment().gravity_pack()
+    kd.simulate_one(*args, out_c, np.zeros((0, 10)), *gpack)
+    ref.simulate_one(*args, out_p, np.zeros((0, 10)), *gpack)
     assert out_c[kd.O_CODE] == out_p[kd.O_CODE]
     assert np.max(np.abs(out_c - out_p)) < 1e-6  # m, m/s, kg (fastmath off: differences are libm round-off)
 

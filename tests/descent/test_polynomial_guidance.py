@@ -78,3 +78,11 @@ def test_slope_check_when_terrain_is_loaded():
                              slope_deg_at=lambda e, n: 20.0)
     assert ok.success and ok.slope_deg == 5.0
     assert not steep.success and steep.failure_reason == "slope_too_steep"
+
+
+def test_numpy_reference_forms_match_kernel():
+    from lunapole.descent.guidance import polynomial_acceleration, time_to_go_s
+
+    assert abs(polynomial_acceleration(3.0, -2.0, 10.0, 1.5, 0.3, 7.0) - kd.poly_accel(3.0, -2.0, 10.0, 1.5, 0.3, 7.0)) < 1e-12
+    args = (-60e3, 500.0, -2e3, 50.0, -1.5, 0.0)
+    assert abs(time_to_go_s(*args) - kd.solve_tgo(*args, 100.0)) < 1e-6  # s

@@ -49,6 +49,19 @@ def test_bad_descent_inputs_are_scenario_errors():
         run_scenario(scenario_from_dict(raw, source=str(EXAMPLE)), write_outputs=False)
 
 
+@pytest.mark.parametrize("change, match", [
+    ({"dry_mass_kg": 1500.0}, "propellant"),  # 252 kg cannot cancel 1.69 km/s at 310 s
+    ({"engines": [{"name": "main", "thrust_n": 300.0, "isp_s": 310.0, "count": 2}]}, "thrust"),  # T/W < 1
+])
+def test_infeasible_vehicle_is_reported_by_constraint(change, match):
+    from lunapole.errors import InfeasibleError
+
+    raw = copy.deepcopy(read_toml(EXAMPLE))
+    raw["spacecraft"].update(change)
+    with pytest.raises(InfeasibleError, match=match):
+        run_scenario(scenario_from_dict(raw, source=str(EXAMPLE)), write_outputs=False)
+
+
 def test_cli_json_has_touchdown():
     out = subprocess.run([sys.executable, "-m", "lunapole.cli", "run", str(EXAMPLE), "--json"],
                          capture_output=True, text=True, timeout=300)

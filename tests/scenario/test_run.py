@@ -206,3 +206,19 @@ def test_burn_stops_when_the_propellant_runs_out():
     assert js["steps"][0]["duration_s"] == pytest.approx(5.0 / mdot, abs=1e-6)
     assert js["steps"][1]["propellant_kg"] == 0.0
     assert any("exhausted" in w for w in js["warnings"]) and any("no propellant" in w for w in js["warnings"])
+
+
+def test_selenographic_initial_state():
+    # 30 km above 69.37 S 32.32 E (Chandrayaan-3's site, missions.md), moving 1.68 km/s north relative to
+    # the ground: the burn_start event (J2000 -> MOON_ME again) must give back the same place, and the
+    # inertial radius is 1737.4 + 30 km exactly.
+    data = base(initial_state={"type": "selenographic", "frame": "MOON_ME", "lat_deg": -69.373,
+                               "lon_deg": 32.319, "altitude_km": 30.0, "velocity_enu_km_s": [0.0, 1.68, 0.0]},
+                sequence=[{"type": "impulsive_burn", "dv_m_s": [0.0, 0.0, 0.0]}])
+    result, js = run(data)
+    assert abs(np.linalg.norm(result.initial_state.r_m) - (R + 30e3)) < 1e-3  # m
+    ev = js["events"][0]
+    assert abs(ev["lat_deg"] + 69.373) < 1e-9 and abs(ev["lon_deg"] - 32.319) < 1e-9
+    assert abs(ev["altitude_km"] - 30.0) < 1e-9
+    # Relative speed 1.68 km/s plus the rotation (<= 4.6 m/s at the equator): within 5 m/s.
+    assert abs(np.linalg.norm(result.initial_state.v_m_s) - 1680.0) < 5.0

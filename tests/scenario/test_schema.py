@@ -163,6 +163,8 @@ def test_builtin_scenarios_validate():
     for name in builtin_scenario_names():
         scn = load_scenario(builtin_scenario_path(name))
         assert scn.sequence
+        assert scn.base_dir == Path.cwd()  # built-ins never write into the installed package
+    assert load_scenario(EXAMPLE).base_dir == EXAMPLE.parent  # other files: their own directory
 
 
 def test_engine_out_must_name_the_burning_engine(tmp_path):

@@ -93,13 +93,37 @@ class BatchResult:
 
 @dataclass(frozen=True)
 class Environment:
-    """Gravity and rotation of the local frame: sphere (``flat_gravity_m_s2=None``) or flat ground."""
+    """Gravity and rotation of the local frame: sphere (``flat_gravity_m_s2=None``) or flat ground.
+
+    Sphere: central gravity ``gm_m3_s2``, or the spherical-harmonic ``field`` (truth model; guidance still
+    assumes central gravity); rotation about the Moon's axis when ``target_lat_deg`` is given."""
 
     gm_m3_s2: float = MOON_GM_M3_S2
     target_radius_m: float = MOON_MEAN_RADIUS_M
     target_lat_deg: float | None = None
     rotation_rad_s: float = MOON_ROTATION_RATE_RAD_S
     flat_gravity_m_s2: float | None = None
+    field: object | None = None
+    target_lon_deg: float | None = None
+
+    def gravity_pack(self) -> tuple:
+        """``(gp_f, gp_i, tables, col_start)`` for the kernel: the spherical-harmonic ``field``
+        (:class:`lunapole.gravity.SphericalHarmonicField`, body frame MOON_PA or MOON_ME) as the truth model,
+        or a disabled pack (central gravity). Needs ``target_lat_deg``/``target_lon_deg`` to orient the field."""
+        if self.field is None or self.flat_gravity_m_s2 is not None:
+            return (np.zeros(12), np.zeros(2, dtype=np.int64), np.zeros((7, 1)), np.zeros(3, dtype=np.int64))
+        if self.target_lat_deg is None or self.target_lon_deg is None:
+            raise LunapoleError("Environment.field needs target_lat_deg and target_lon_deg to orient the field")
+        from lunapole.astro import frames
+
+        enu = frames.enu_matrix(self.target_lat_deg, self.target_lon_deg)  # rows: ENU axes in MOON_ME
+        body = getattr(self.field, "frame", "MOON_PA")
+        me_to_body = np.eye(3) if body == "MOON_ME" else np.asarray(frames.rotation("MOON_ME", body, 0.0))
+        rot = me_to_body @ enu.T  # TARGET_ENU (Moon-centred) -> field body frame
+        gm, ref, nmax, mmax, tables, col_start, _ = self.field.kernel_args()
+        gp_f = np.concatenate([[1.0, gm, ref], rot.reshape(-1)])
+        return (gp_f, np.array([nmax, mmax], dtype=np.int64), np.ascontiguousarray(tables),
+                np.ascontiguousarray(col_start, dtype=np.int64))
 
     def omega_enu(self) -> tuple[float, float, float]:
         """Moon spin vector in TARGET_ENU axes (rad/s); zero when flat or latitude not given."""
@@ -184,7 +208,7 @@ def simulate_batch(
             n_eng, f(disp.engine_out_time_s), f(disp.misalign_rad), f(disp.nav_pos_bias_m), f(disp.nav_vel_bias_m_s),
             f(disp.nav_alt_bias_m), f(disp.nav_pos_sigma_m), f(disp.nav_vel_sigma_m_s), f(disp.nav_alt_sigma_m),
             np.ascontiguousarray(disp.seed, dtype=np.uint64), *env.kernel_args(), float(dt_s), guid_every,
-            float(max_time_s), math.radians(vehicle.max_tilt_rate_deg_s), limits, out,
+            float(max_time_s), math.radians(vehicle.max_tilt_rate_deg_s), limits, out, *env.gravity_pack(),
         )
     finally:
         numba.set_num_threads(old)

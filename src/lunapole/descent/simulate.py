@@ -114,7 +114,7 @@ def simulate_descent(
         np.asarray(err.nav_pos_bias_m, float), np.asarray(err.nav_vel_bias_m_s, float), err.nav_alt_bias_m,
         err.nav_pos_sigma_m, err.nav_vel_sigma_m_s, err.nav_alt_sigma_m, np.uint64(err.seed),
         *env.kernel_args(), dt_s, guid_every, max_time_s, math.radians(vehicle.max_tilt_rate_deg_s), limits,
-        out, hist,
+        out, hist, *env.gravity_pack(),
     )
     k = min(int(round(out[kd.O_TIME] / dt_s)) + 1, nmax)
     h = hist[:k].copy()
@@ -198,6 +198,7 @@ def simulate_convex_descent(
     xp = x.copy()
     k1, k2, k3, k4, tmp = (np.empty(7) for _ in range(5))
     thrust = np.zeros(3)
+    gpack = Environment(flat_gravity_m_s2=gravity_m_s2).gravity_pack()
     isp_true = err.isp_s or vehicle.effective_isp_s
     isp_g0 = isp_true * kd.G0
     isp_g0_nom = vehicle.exhaust_velocity_m_s
@@ -261,7 +262,8 @@ def simulate_convex_descent(
             tt = 0.0
         thrust[:] = tt * d
         xp[:] = x
-        kd.rk4_step(x, thrust, isp_g0, 0.0, 0.0, gravity_m_s2, 0.0, 0.0, 0.0, dt_s, k1, k2, k3, k4, tmp)
+        kd.rk4_step(x, thrust, isp_g0, 0.0, 0.0, gravity_m_s2, 0.0, 0.0, 0.0, dt_s, k1, k2, k3, k4, tmp, *gpack,
+                    np.empty((6, 2)), np.empty(3))
         m_est -= tc / isp_g0_nom * dt_s
         t += dt_s
         if x[2] <= 0.0:

@@ -49,6 +49,8 @@ if globals().get("_PURE_PYTHON", False):  # the reference twin executes this fil
 else:
     from numba import njit, prange
 
+from lunapole.kernels.gravity import sh_acceleration  # noqa: E402  (compiled; also used by the twin)
+
 G0 = 9.80665
 # FMA contraction and reassociation only (no finite-math or approximate-function flags): results stay
 # deterministic per sample; the pure-Python twin agrees to round-off amplified by the closed loop.
@@ -119,11 +121,27 @@ def normal_noise(seed, counter, channel):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, out):
+def derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, out, gp_f, gp_i, tables, col_start, work, gout):
     """State derivative of ``x = [r(3), v(3), m]`` with a constant thrust vector (N) in TARGET_ENU and mass
-    flow ``mdot`` (kg/s, = |T| / (Isp g0), computed once per step by the caller)."""
+    flow ``mdot`` (kg/s, = |T| / (Isp g0), computed once per step by the caller).
+
+    Gravity pack (spherical-harmonic field, :mod:`lunapole.kernels.gravity`): ``gp_f`` (12,) =
+    [on, gm, ref_radius, R (3x3 row-major, TARGET_ENU -> field body frame)], ``gp_i`` = [nmax, mmax],
+    ``tables``/``col_start`` the field tables, ``work``/``gout`` scratch. ``gp_f[0] == 0``: central gravity ``mu``.
+    """
     m = x[6]
-    if flat_g > 0.0:
+    if gp_f[0] != 0.0 and flat_g <= 0.0:
+        px = x[0]
+        py = x[1]
+        pz = x[2] + radius
+        bx = gp_f[3] * px + gp_f[4] * py + gp_f[5] * pz
+        by = gp_f[6] * px + gp_f[7] * py + gp_f[8] * pz
+        bz = gp_f[9] * px + gp_f[10] * py + gp_f[11] * pz
+        sh_acceleration(bx, by, bz, gp_f[1], gp_f[2], gp_i[0], gp_i[1], tables, col_start, work, gout)
+        gx = gp_f[3] * gout[0] + gp_f[6] * gout[1] + gp_f[9] * gout[2]
+        gy = gp_f[4] * gout[0] + gp_f[7] * gout[1] + gp_f[10] * gout[2]
+        gz = gp_f[5] * gout[0] + gp_f[8] * gout[1] + gp_f[11] * gout[2]
+    elif flat_g > 0.0:
         gx = 0.0
         gy = 0.0
         gz = -flat_g
@@ -163,19 +181,20 @@ def derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, out):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, k4, tmp):
+def rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, k4, tmp,
+             gp_f, gp_i, tables, col_start, work, gout):
     """One classical RK4 step of :func:`derivs` in place on ``x`` (thrust held over the step)."""
     mdot = math.sqrt(thrust[0] ** 2 + thrust[1] ** 2 + thrust[2] ** 2) / isp_g0
-    derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k1)
+    derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k1, gp_f, gp_i, tables, col_start, work, gout)
     for i in range(7):
         tmp[i] = x[i] + 0.5 * dt * k1[i]
-    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k2)
+    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k2, gp_f, gp_i, tables, col_start, work, gout)
     for i in range(7):
         tmp[i] = x[i] + 0.5 * dt * k2[i]
-    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k3)
+    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k3, gp_f, gp_i, tables, col_start, work, gout)
     for i in range(7):
         tmp[i] = x[i] + dt * k3[i]
-    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k4)
+    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k4, gp_f, gp_i, tables, col_start, work, gout)
     for i in range(7):
         x[i] = x[i] + dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
@@ -351,12 +370,15 @@ def simulate_one(
     x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit, n_engines, t_out,
     mis1, mis2, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed,
     mu, radius, flat_g, wx, wy, wz, dt, guid_every, max_time, tilt_rate, limits, out, hist,
+    gp_f, gp_i, tables, col_start,
 ):
     """Fly one descent; write the touchdown summary into ``out (NOUT,)``.
 
     ``x0 (7,)`` [r, v, m] TARGET_ENU; ``tmin_unit``/``tmax_unit``: thrust of one engine at min/max
     throttle (N, axial); ``t_out``: engine-out time (s, inf: none); ``mis1``/``mis2``: misalignment (rad);
     ``limits (4,)`` touchdown limits [vertical m/s, horizontal m/s, tilt rad, unused];
+    ``gp_f, gp_i, tables, col_start``: optional spherical-harmonic gravity (see :func:`derivs`; the truth
+    model only, guidance assumes central gravity);
     ``hist``: (k, 10) array filled with [t, r(3), v(3), m, phase, commanded thrust N] at each step when it has rows (else untouched).
     """
     n_phase = phases.shape[0]
@@ -373,6 +395,10 @@ def simulate_one(
     tdir = np.empty(3)
     newdir = np.empty(3)
     isp_g0_nom = isp_nom * G0
+    work = np.empty((6, gp_i[0] + 2)) if gp_f[0] != 0.0 else np.empty((6, 2))
+    gout = np.empty(3)
+    gp_off = gp_f.copy()
+    gp_off[0] = 0.0
     isp_g0 = isp_true * G0
     m_est = x0[6]
     # initial thrust direction: against the velocity relative to the surface
@@ -459,7 +485,7 @@ def simulate_one(
             thrust[0] = 0.0
             thrust[1] = 0.0
             thrust[2] = 0.0
-            derivs(tmp, thrust, 0.0, mu, radius, flat_g, wx, wy, wz, k1)
+            derivs(tmp, thrust, 0.0, mu, radius, flat_g, wx, wy, wz, k1, gp_off, gp_i, tables, col_start, work, gout)
             gxe, gye, gze = k1[3], k1[4], k1[5]
             ax = 0.0
             ay = 0.0
@@ -575,7 +601,8 @@ def simulate_one(
         thrust[2] = tt * dzz / dn
         for i in range(7):
             xp[i] = x[i]
-        rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, k4, tmp)
+        rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, k4, tmp, gp_f, gp_i, tables,
+                 col_start, work, gout)
         if exhausted:
             x[6] = max(x[6], dry_mass)
         m_est -= t_cmd / isp_g0_nom * dt if not exhausted else 0.0
@@ -656,7 +683,7 @@ def simulate_one(
 def simulate_batch_kernel(
     x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit, n_engines, t_out,
     mis, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed,
-    mu, radius, flat_g, wx, wy, wz, dt, guid_every, max_time, tilt_rate, limits, out,
+    mu, radius, flat_g, wx, wy, wz, dt, guid_every, max_time, tilt_rate, limits, out, gp_f, gp_i, tables, col_start,
 ):
     """Run :func:`simulate_one` for every row (parallel over samples). Per-sample arrays have length n."""
     n = x0.shape[0]
@@ -667,7 +694,7 @@ def simulate_batch_kernel(
             x0[i], phases, dry_mass[i], isp_nom, isp_true[i], thrust_scale[i], tmin_unit, tmax_unit,
             n_engines, t_out[i], mis[i, 0], mis[i, 1], pos_bias[i], vel_bias[i], alt_bias[i], pos_sig[i],
             vel_sig[i], alt_sig[i], seed[i], mu, radius, flat_g, wx, wy, wz, dt, guid_every, max_time,
-            tilt_rate, limits, row, hist,
+            tilt_rate, limits, row, hist, gp_f, gp_i, tables, col_start,
         )
         for j in range(NOUT):
             out[i, j] = row[j]

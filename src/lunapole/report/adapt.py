@@ -117,6 +117,31 @@ def _points_of_run(run, label: str) -> list[SurfacePoint]:
     return pts
 
 
+#: Runs longer than this are drawn faint, with their last ``FINAL_APPROACH_S`` emphasised.
+LONG_RUN_S = 12 * 3600.0
+FINAL_APPROACH_S = 3 * 3600.0
+
+
+def _emphasise_end(tracks: list[Track]) -> list[Track]:
+    """For long runs: the whole track faint plus its final approach as a separate, normal track."""
+    out = []
+    for tr in tracks:
+        if tr.t_s.size and tr.t_s[-1] - tr.t_s[0] > LONG_RUN_S:
+            sel = tr.t_s >= tr.t_s[-1] - FINAL_APPROACH_S
+            tr.faint = True
+            tr.label = f"{tr.label} (whole run)"
+            out.append(tr)
+            pick = lambda a: None if a is None else np.asarray(a)[sel]  # noqa: E731
+            out.append(Track(label=f"{tr.label.replace(' (whole run)', '')} (last {FINAL_APPROACH_S / 3600:.0f} h)",
+                             t_s=tr.t_s[sel], altitude_km=tr.altitude_km[sel], lat_deg=tr.lat_deg[sel],
+                             lon_deg=tr.lon_deg[sel], r_fixed_km=np.asarray(tr.r_fixed_km)[sel],
+                             r_inertial_km=pick(tr.r_inertial_km), periapsis_alt_km=pick(tr.periapsis_alt_km),
+                             apoapsis_alt_km=pick(tr.apoapsis_alt_km), dash=tr.dash))
+        else:
+            out.append(tr)
+    return out
+
+
 def report_input_from_run_result(run) -> ReportInput:
     """Report of one scenario run."""
     t0 = float(run.initial_state.epoch_tdb_s)
@@ -124,7 +149,8 @@ def report_input_from_run_result(run) -> ReportInput:
     tr = track_of_run(run, label, t0)
     desc = run.scenario.scenario.description
     return ReportInput(
-        title=f"lunapole run: {label}", outcome=run.outcome, t0_utc=_utc(t0), tracks=[tr] if tr else [],
+        title=f"lunapole run: {label}", outcome=run.outcome, t0_utc=_utc(t0),
+        tracks=_emphasise_end([tr]) if tr else [],
         events=_events(run, label, t0), burns=_burns(run, label), points=_points_of_run(run, label),
         assumptions=list(getattr(run.scenario.scenario, "assumptions", []) or []),
         subtitle=f"{desc} ({run.scenario.source})" if desc else str(run.scenario.source or ""),
@@ -169,7 +195,8 @@ def report_input_from_replay(rep) -> ReportInput:
                                     ["orbit", "periapsis altitude (km)", "apoapsis altitude (km)", "epoch"],
                                     orbit_rows))
     return ReportInput(
-        title=rep.title or f"Replay: {rep.name}", outcome=rep.outcome, t0_utc=_utc(t0), tracks=tracks,
+        title=rep.title or f"Replay: {rep.name}", outcome=rep.outcome, t0_utc=_utc(t0),
+        tracks=_emphasise_end(tracks),
         events=events,
         timeline=[TimelineRow(t.event, t.published_utc, t.simulated_utc, t.difference_s, t.source)
                   for t in rep.timeline],

@@ -83,7 +83,8 @@ def groundtrack_figure(data: ReportInput) -> go.Figure:
         for xs, ys in split_at_gaps(x, y, np.asarray(tr.lat_deg) <= bound):
             i = _thin(len(xs))
             fig.add_trace(go.Scatter(x=xs[i], y=ys[i], mode="lines", name=tr.label, legendgroup=tr.label,
-                                     showlegend=first, line=dict(color=color, dash=tr.dash, width=2)))
+                                     showlegend=first, opacity=0.25 if tr.faint else 1.0,
+                                     line=dict(color=color, dash=tr.dash, width=1 if tr.faint else 2)))
             first = False
     for j, p in enumerate(data.points):
         x, y = south_polar_stereo_km(p.lat_deg, p.lon_deg)
@@ -164,7 +165,7 @@ def global_track_figure(data: ReportInput) -> go.Figure:
         x = np.insert(lon, jumps, np.nan)
         y = np.insert(lat, jumps, np.nan)
         i = _thin(len(x))
-        fig.add_trace(go.Scatter(x=x[i], y=y[i], mode="lines", name=tr.label,
+        fig.add_trace(go.Scatter(x=x[i], y=y[i], mode="lines", name=tr.label, opacity=0.25 if tr.faint else 1.0,
                                  line=dict(color=COLORS[k % len(COLORS)], dash=tr.dash)))
     for j, p in enumerate(data.points):
         fig.add_trace(go.Scatter(x=[p.lon_deg], y=[p.lat_deg], mode="markers", name=p.label,
@@ -196,7 +197,8 @@ def trajectory3d_figure(data: ReportInput) -> go.Figure:
         i = _thin(len(tr.t_s))
         p = np.asarray(tr.r_fixed_km)[i]
         fig.add_trace(go.Scatter3d(x=p[:, 0], y=p[:, 1], z=p[:, 2], mode="lines", name=tr.label,
-                                   line=dict(color=COLORS[k % len(COLORS)], width=4)))
+                                   opacity=0.3 if tr.faint else 1.0,
+                                   line=dict(color=COLORS[k % len(COLORS)], width=2 if tr.faint else 4)))
     for p in data.points:
         lat, lon = np.radians(p.lat_deg), np.radians(p.lon_deg)
         xyz = r * np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])

@@ -28,6 +28,7 @@ class Track:
     apoapsis_alt_km: np.ndarray | None = None
     speed_m_s: np.ndarray | None = None
     dash: str = "solid"
+    faint: bool = False  # drawn thin and light (e.g. the long history behind an emphasised final approach)
 
     def __post_init__(self) -> None:
         n = len(self.t_s)

@@ -73,8 +73,8 @@ def groundtrack_png(data: ReportInput, path: Path) -> Path:
     for k, tr in enumerate(data.tracks):
         x, y = south_polar_stereo_km(tr.lat_deg, tr.lon_deg)
         for j, (xs, ys) in enumerate(split_at_gaps(x, y, np.asarray(tr.lat_deg) <= bound)):
-            ax.plot(xs, ys, _MPL_DASH.get(tr.dash, "-"), color=COLORS[k % len(COLORS)], lw=1.5,
-                    label=tr.label if j == 0 else None)
+            ax.plot(xs, ys, _MPL_DASH.get(tr.dash, "-"), color=COLORS[k % len(COLORS)],
+                    lw=0.5 if tr.faint else 1.5, alpha=0.2 if tr.faint else 1.0, label=tr.label if j == 0 else None)
     for j, p in enumerate(data.points):
         if p.lat_deg > bound:
             continue
@@ -107,7 +107,8 @@ def global_track_png(data: ReportInput, path: Path) -> Path:
         lat = np.asarray(tr.lat_deg, float)
         jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180.0) + 1
         ax.plot(np.insert(lon, jumps, np.nan), np.insert(lat, jumps, np.nan), _MPL_DASH.get(tr.dash, "-"),
-                color=COLORS[k % len(COLORS)], label=tr.label)
+                color=COLORS[k % len(COLORS)], label=tr.label, lw=0.5 if tr.faint else 1.5,
+                alpha=0.2 if tr.faint else 1.0)
     for j, p in enumerate(data.points):
         marker, color = _marker(p, j)
         ax.plot([p.lon_deg], [p.lat_deg], marker, color=color, ms=9, mfc="none" if p.kind == "site" else color,
@@ -136,7 +137,7 @@ def trajectory3d_png(data: ReportInput, path: Path) -> Path:
     for k, tr in enumerate(data.tracks):
         p = np.asarray(tr.r_fixed_km)
         ax.plot(p[:, 0], p[:, 1], p[:, 2], _MPL_DASH.get(tr.dash, "-"), color=COLORS[k % len(COLORS)],
-                label=tr.label)
+                label=tr.label, lw=0.4 if tr.faint else 1.5, alpha=0.2 if tr.faint else 1.0)
     for p in data.points:
         lat, lon = np.radians(p.lat_deg), np.radians(p.lon_deg)
         marker, color = _MPL_MARK.get(p.kind, ("D", "k"))

@@ -47,8 +47,14 @@ def initial_state(scn: Scenario):
             a_m, ecc = 0.5 * (rp + ra), (ra - rp) / (ra + rp)
         return keplerian_to_state(a_m, ecc, ini.inc_deg, ini.raan_deg, ini.argp_deg, ini.ta_deg,
                                   epoch_tdb_s=et, mass_kg=mass, mu=MOON_GM_M3_S2)
-    r = np.asarray(ini.position_km, float) * 1e3
-    v = np.asarray(ini.velocity_km_s, float) * 1e3
+    if ini.type == "selenographic":
+        from lunapole.astro import frames
+
+        r = frames.selenographic_to_cartesian_m(ini.lat_deg, ini.lon_deg, ini.altitude_km * 1e3)
+        v = frames.enu_matrix(ini.lat_deg, ini.lon_deg).T @ (np.asarray(ini.velocity_enu_km_s, float) * 1e3)
+    else:
+        r = np.asarray(ini.position_km, float) * 1e3
+        v = np.asarray(ini.velocity_km_s, float) * 1e3
     if ini.frame == "MOON_ME":
         from lunapole.astro import frames
 

@@ -131,12 +131,14 @@ class InitialState(StrictModel):
     ``type = "keplerian"`` (J2000 only) with ``sma_km`` + ``ecc`` or ``periapsis_alt_km`` +
     ``apoapsis_alt_km`` (altitudes above the 1737.4 km mean sphere), plus angles; or
     ``type = "cartesian"`` with ``position_km`` and ``velocity_km_s`` in ``J2000`` or ``MOON_ME``
-    (body-fixed: velocity relative to the rotating Moon).
+    (body-fixed: velocity relative to the rotating Moon); or ``type = "selenographic"`` (``MOON_ME``):
+    ``lat_deg``, ``lon_deg``, ``altitude_km`` and ``velocity_enu_km_s`` (east, north, up, relative to
+    the rotating Moon).
     """
 
     center: Literal["MOON"] = "MOON"
     frame: Literal["J2000", "MOON_ME"] = "J2000"
-    type: Literal["keplerian", "cartesian"]
+    type: Literal["keplerian", "cartesian", "selenographic"]
     sma_km: float | None = Field(default=None, gt=0.0)
     ecc: float | None = Field(default=None, ge=0.0, lt=1.0)
     periapsis_alt_km: float | None = Field(default=None, gt=-1737.4)
@@ -147,10 +149,29 @@ class InitialState(StrictModel):
     ta_deg: float = 0.0
     position_km: Vector3 | None = None
     velocity_km_s: Vector3 | None = None
+    lat_deg: float | None = Field(default=None, ge=-90.0, le=90.0)
+    lon_deg: float | None = Field(default=None, ge=-360.0, le=360.0)
+    altitude_km: float | None = Field(default=None, gt=-20.0)
+    velocity_enu_km_s: Vector3 | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "InitialState":
         kepler_fields = ("sma_km", "ecc", "periapsis_alt_km", "apoapsis_alt_km", "inc_deg")
+        seleno_fields = ("lat_deg", "lon_deg", "altitude_km", "velocity_enu_km_s")
+        if self.type != "selenographic":
+            given = [f for f in seleno_fields if getattr(self, f) is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)} belong to type = 'selenographic'")
+        if self.type == "selenographic":
+            missing = [f for f in seleno_fields if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"type = 'selenographic' needs {', '.join(missing)} (MOON_ME; ENU velocity in km/s)")
+            if self.frame != "MOON_ME":
+                raise ValueError("type = 'selenographic' is Moon-fixed: set frame = 'MOON_ME'")
+            given = [f for f in kepler_fields + ("position_km", "velocity_km_s") if getattr(self, f) is not None]
+            if given:
+                raise ValueError(f"type = 'selenographic' does not take {', '.join(given)}")
+            return self
         if self.type == "cartesian":
             if self.position_km is None or self.velocity_km_s is None:
                 raise ValueError("type = 'cartesian' needs position_km = [x, y, z] and velocity_km_s = [vx, vy, vz]")

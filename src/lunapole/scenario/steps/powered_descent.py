@@ -149,6 +149,30 @@ def _slope_fn(ctx: StepContext, lat0: float, lon0: float):
     return slope
 
 
+def _precheck(vehicle, mass_kg: float, v0_m_s, label: str) -> None:
+    """Vehicle-design infeasibility (before any flying): thrust cannot hold the dry mass, or the whole
+    propellant load cannot even cancel the start velocity (ideal rocket equation, no gravity losses)."""
+    from lunapole.astro.constants import MOON_GM_M3_S2, MOON_MEAN_RADIUS_M
+    from lunapole.errors import InfeasibleError
+
+    g = MOON_GM_M3_S2 / MOON_MEAN_RADIUS_M ** 2
+    if vehicle.max_thrust_n < vehicle.dry_mass_kg * g:
+        raise InfeasibleError(
+            f"{label}: thrust: maximum thrust {vehicle.max_thrust_n:.0f} N cannot hold even the dry mass "
+            f"{vehicle.dry_mass_kg:.0f} kg in lunar gravity (needs {vehicle.dry_mass_kg * g:.0f} N, short by "
+            f"{vehicle.dry_mass_kg * g - vehicle.max_thrust_n:.0f} N)"
+        )
+    dv_cap = vehicle.exhaust_velocity_m_s * math.log(mass_kg / vehicle.dry_mass_kg)
+    speed = float(np.linalg.norm(v0_m_s))
+    if dv_cap < speed:
+        need = vehicle.dry_mass_kg * (math.exp(speed / vehicle.exhaust_velocity_m_s) - 1.0)
+        raise InfeasibleError(
+            f"{label}: propellant: {mass_kg - vehicle.dry_mass_kg:.0f} kg gives {dv_cap:.0f} m/s, less than the "
+            f"{speed:.0f} m/s surface-relative speed to cancel (needs at least {need:.0f} kg, short by "
+            f"{need - (mass_kg - vehicle.dry_mass_kg):.0f} kg before gravity losses)"
+        )
+
+
 def execute(step: PoweredDescentStep, ctx: StepContext) -> StepResult:
     """Fly the descent; set ``ctx.touchdown``; stop the run ``landed`` or ``crashed``."""
     from lunapole.astro import frames
@@ -190,6 +214,7 @@ def execute(step: PoweredDescentStep, ctx: StepContext) -> StepResult:
         nav_pos_sigma_m=step.nav_position_sigma_m, nav_vel_sigma_m_s=step.nav_velocity_sigma_m_s,
         nav_alt_sigma_m=step.altimeter_sigma_m, engine_out_time_s=t_out, seed=step.seed,
     )
+    _precheck(vehicle, s0.mass_kg, v0, ctx.step_label)
     slope_fn = _slope_fn(ctx, lat0, lon0)
     ctx.report(f"powered descent to {lat0:.4f}, {lon0:.4f} from {np.linalg.norm(r0[:2]) / 1e3:.1f} km, "
                f"{r0[2] / 1e3:.1f} km up, {np.linalg.norm(v0):.0f} m/s")

@@ -1,0 +1,157 @@
+"""Speed and memory of lunapole.terrain: horizon maps, a year of hourly illumination, tiled peak memory.
+
+Verdict and measured figures: benchmarks/RESULTS-terrain.md. Ratios are measured in the same run.
+
+1. Horizon map of a 1,000 x 1,000 synthetic model (20 m cells, 120 m RMS correlated relief near 89 S) at
+   360 azimuths with the numba line-sweep kernel, vs a straightforward numpy ray march (the reference twin
+   ``horizon_bruteforce_deg``, one-cell steps to the grid edge, exact geometry) timed on a subset of cells
+   and scaled to the full grid. Goal: < 60 s on 2 cores.
+2. A year (8,760 hourly epochs) of illumination statistics from that horizon map. Goal: < 30 s.
+3. Peak resident memory (ru_maxrss of a child process) of the tiled pipeline (tile 512, halo 5 km,
+   coarse far field x16, 360 azimuths, one week hourly) on memory-mapped synthetic models of growing
+   size, processing the same number of tiles: memory must not grow with the model. Goal: < 4 GB.
+
+Run: python benchmarks/bench_terrain.py [--quick] [--mem-sizes 6000,30000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _model(n: int, cell_m: float = 20.0):
+    from lunapole.terrain import synthetic
+
+    return synthetic.rough_plain(n, n, cell_m, -89.0, 0.0, rms_m=120.0, corr_cells=8.0, seed=1)
+
+
+def bench_horizon(n: int, n_az: int = 360, n_ref_cells: int = 6):
+    from lunapole.kernels.horizon import horizon_bruteforce_deg
+    from lunapole.terrain import synthetic
+    from lunapole.terrain.horizon import compute_horizon
+
+    compute_horizon(synthetic.flat_sphere(20, 20, 20.0), n_az=8)  # compile / load the numba cache
+    dem = _model(n)
+    t0 = time.perf_counter()
+    hm = compute_horizon(dem, n_az=n_az)
+    t_fast = time.perf_counter() - t0
+    rng = np.random.default_rng(0)
+    rows, cols = rng.integers(0, n, n_ref_cells), rng.integers(0, n, n_ref_cells)
+    t0 = time.perf_counter()
+    horizon_bruteforce_deg(dem.elevation_m, dem.x0_m, dem.y0_m, dem.dx_m, dem.radius_m, n_az, rows, cols,
+                           step_cells=1.0)
+    t_ref_per_cell = (time.perf_counter() - t0) / n_ref_cells
+    t_ref = t_ref_per_cell * n * n
+    return hm, {"cells": n * n, "n_az": n_az, "sweep_s": t_fast,
+                "sweep_cell_az_per_s": n * n * n_az / t_fast,
+                "numpy_raymarch_s_per_cell": t_ref_per_cell, "numpy_raymarch_scaled_s": t_ref,
+                "ratio_numpy_over_sweep": t_ref / t_fast, "numpy_subset_cells": n_ref_cells}
+
+
+def bench_illumination(hm, start="2026-01-01", stop="2026-12-31T23:00:00", step_h=1.0):
+    from lunapole.terrain.illumination import epochs_tdb_s, illumination_maps, sun_earth_geometry
+
+    et = epochs_tdb_s(start, stop, step_h)
+    small = hm.__class__(hm.q[:8, :8].copy(), hm.quantum_deg, hm.dem.window(0, 8, 0, 8))
+    illumination_maps(small, et[:10])  # compile / load cache
+    t0 = time.perf_counter()
+    sun_earth_geometry(et)
+    t_eph = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    maps = illumination_maps(hm, et)
+    t = time.perf_counter() - t0
+    cells = hm.q.shape[0] * hm.q.shape[1]
+    return {"epochs": int(et.size), "cells": cells, "illumination_s": t, "ephemeris_s": t_eph,
+            "ns_per_cell_epoch": t / (cells * et.size) * 1e9,
+            "mean_illumination_median": float(np.median(maps.mean_illumination))}
+
+
+_CHILD = r"""
+import json, resource, sys, time, numpy as np
+from lunapole.terrain.dem import read_dem
+from lunapole.terrain.illumination import epochs_tdb_s
+from lunapole.terrain.tiled import tiled_illumination
+dem = read_dem(sys.argv[1])
+et = epochs_tdb_s("2026-01-01", "2026-01-07T23:00:00", 1.0)
+t0 = time.perf_counter()
+tiled_illumination(dem, et, sys.argv[2], tile=512, halo_m=5000.0, n_az=360, coarse_factor=16,
+                   max_tiles=int(sys.argv[3]))
+print(json.dumps({"shape": list(dem.shape), "seconds": time.perf_counter() - t0,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+"""
+
+
+def _write_model(path: Path, n: int, cell_m: float = 20.0) -> None:
+    """Memory-mapped float32 model written in row chunks (sum of sinusoids: cheap, no large temporaries)."""
+    from lunapole.terrain import synthetic
+    from lunapole.terrain.dem import write_npy_with_json
+
+    mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, n))
+    x = np.arange(n, dtype=np.float32)
+    for r0 in range(0, n, 1024):
+        r = np.arange(r0, min(r0 + 1024, n), dtype=np.float32)[:, None]
+        mm[r0:r0 + r.shape[0]] = (300 * np.sin(x / 97.0) * np.cos(r / 131.0) + 80 * np.sin((x + 2 * r) / 23.0)
+                                  + 800 * np.sin(x / 1500.0 + r / 2100.0))
+    mm.flush()
+    del mm
+    ref = synthetic.flat_sphere(1, 1, cell_m, -88.0, 0.0)
+    ref.x0_m -= (n - 1) * cell_m / 2.0
+    ref.y0_m += (n - 1) * cell_m / 2.0
+    write_npy_with_json(path, ref)
+
+
+def bench_memory(sizes: list[int], tiles: int = 1) -> list[dict]:
+    out = []
+    with tempfile.TemporaryDirectory(dir=os.environ.get("LUNAPOLE_BENCH_TMP")) as tmp:
+        for n in sizes:
+            path = Path(tmp) / f"model_{n}.npy"
+            t0 = time.perf_counter()
+            _write_model(path, n)
+            t_write = time.perf_counter() - t0
+            res = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(Path(tmp) / f"out_{n}"), str(tiles)],
+                                 capture_output=True, text=True, check=True)
+            rec = json.loads(res.stdout.strip().splitlines()[-1])
+            rec["write_s"] = t_write
+            rec["file_gb"] = path.stat().st_size / 1e9
+            out.append(rec)
+            path.unlink()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="400 x 400 model and one month (smoke run)")
+    ap.add_argument("--mem-sizes", default="6000,30000", help="model sizes for the memory test ('' to skip)")
+    args = ap.parse_args()
+    n = 400 if args.quick else 1000
+    hm, h = bench_horizon(n)
+    print(f"horizon {n}x{n}x{h['n_az']}: sweep {h['sweep_s']:.1f} s "
+          f"({h['sweep_cell_az_per_s'] / 1e6:.1f} M cell-az/s); numpy ray march "
+          f"{h['numpy_raymarch_s_per_cell']:.2f} s/cell on {h['numpy_subset_cells']} cells -> "
+          f"{h['numpy_raymarch_scaled_s'] / 3600:.1f} h scaled; ratio {h['ratio_numpy_over_sweep']:.0f}x; "
+          f"goal < 60 s: {'met' if h['sweep_s'] < 60 else 'MISSED'}", flush=True)
+    stop = "2026-01-31T23:00:00" if args.quick else "2026-12-31T23:00:00"
+    i = bench_illumination(hm, stop=stop)
+    print(f"illumination {i['cells']} cells x {i['epochs']} hourly epochs: {i['illumination_s']:.1f} s "
+          f"({i['ns_per_cell_epoch']:.1f} ns per cell-epoch; ephemeris {i['ephemeris_s']:.1f} s of it); "
+          f"goal < 30 s: {'met' if i['illumination_s'] < 30 else 'MISSED'}", flush=True)
+    sizes = [int(s) for s in args.mem_sizes.split(",") if s]
+    if sizes:
+        for rec in bench_memory(sizes):
+            print(f"tiled {rec['shape'][0]}x{rec['shape'][1]} ({rec['file_gb']:.1f} GB float32 on disk, written "
+                  f"in {rec['write_s']:.0f} s): 1 tile of 512^2 + 5 km halo + far field, one week hourly: "
+                  f"{rec['seconds']:.0f} s, peak RSS {rec['maxrss_mb']:.0f} MB; goal < 4096 MB: "
+                  f"{'met' if rec['maxrss_mb'] < 4096 else 'MISSED'}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
