@@ -2,7 +2,6 @@
 import math
 
 import numpy as np
-import pytest
 
 from lunapole.descent.batch import FAILURE_NAMES, BatchDispersions, Environment, simulate_batch, _vehicle_args
 from lunapole.descent.plan import DescentPlan, Phase, chandrayaan3_like_start, default_lunar_plan

@@ -1,8 +1,5 @@
 """Apollo/Klumpp polynomial guidance and the phased closed loop."""
-import math
-
 import numpy as np
-import pytest
 
 from lunapole.descent.batch import Environment
 from lunapole.descent.plan import DescentPlan, Phase, chandrayaan3_like_start, default_lunar_plan

@@ -78,3 +78,29 @@ def test_target_frame_round_trip_and_surface_point_at_rest():
     r_j, v_j = target_enu_to_state(et, np.zeros(3), np.zeros(3), -69.37, 32.35)
     expected = 2 * math.pi / (27.321661 * 86400) * MOON_MEAN_RADIUS_M * math.cos(math.radians(69.37))
     assert abs(np.linalg.norm(v_j) - expected) < 0.02  # m/s (libration/pole motion ~1 %)
+
+
+def test_spherical_harmonic_truth_model_plumbing(shared_data):
+    """derivs_sh() with a field pack = lunapole.gravity.acceleration_m_s2 in MOON_PA, rotated to TARGET_ENU by
+    astro.frames (ME -> PA, then the ENU rows)."""
+    from lunapole.astro import frames
+    from lunapole.gravity import acceleration_m_s2, load_field
+    from lunapole.kernels import descent as kd
+
+    field = load_field("GRGM1200A", degree=8)
+    lat, lon = -69.37, 32.35
+    env = Environment(target_lat_deg=lat, target_lon_deg=lon, field=field)
+    gp_f, gp_i, tables, col_start = env.gravity_pack()
+    x = np.array([-20e3, 5e3, 8e3, 0.0, 0.0, 0.0, 1000.0])
+    out = np.zeros(7)
+    kd.derivs_sh(x, np.zeros(3), 0.0, MOON_MEAN_RADIUS_M, 0.0, 0.0, 0.0, out, gp_f, gp_i, tables, col_start,
+                 np.empty((6, 10)), np.empty(3))
+    enu = frames.enu_matrix(lat, lon)
+    p_me = enu.T @ (x[:3] + [0.0, 0.0, MOON_MEAN_RADIUS_M])
+    r_pa = np.asarray(frames.rotation("MOON_ME", "MOON_PA", 0.0)) @ p_me
+    a_pa = acceleration_m_s2(field, r_pa)
+    a_enu = enu @ (np.asarray(frames.rotation("MOON_PA", "MOON_ME", 0.0)) @ a_pa)
+    assert np.max(np.abs(out[3:6] - a_enu)) < 1e-12  # m/s^2
+    # and the field differs from central gravity by the expected ~1e-4 relative (J2, mascons)
+    central = -4.9028e12 * (p_me / np.linalg.norm(p_me) ** 3)
+    assert 1e-6 < np.linalg.norm(out[3:6] - enu @ central) / np.linalg.norm(central) < 1e-2

@@ -110,3 +110,47 @@ def test_truncated_keeps_low_degrees():
     assert not low.c_nm[:, 5:].any()
     with pytest.raises(LunapoleError):
         field.truncated(31)
+
+
+_ALLOC_SCRIPT = """
+import numpy as np
+from numba import njit
+from numba.core.runtime import rtsys
+from lunapole.gravity import SphericalHarmonicField
+from lunapole.kernels.gravity import sh_acceleration, sh_potential
+n = 30
+c = np.eye(n + 1) * 1e-6
+c[0, 0] = 1.0
+args = SphericalHarmonicField(4.9e12, 1.738e6, c, c * 0.5, n, n).kernel_args()
+
+@njit
+def loop(k, gm, ref, nmax, mmax, tables, row_start, work, out):
+    s = 0.0
+    for i in range(k):
+        sh_acceleration(1.8e6 + i, 1e5, -1e5, gm, ref, nmax, mmax, tables, row_start, work, out)
+        s += out[0] + sh_potential(1.8e6 + i, 1e5, -1e5, gm, ref, nmax, mmax, tables, row_start, work)
+    return s
+
+out = np.empty(3)
+loop(1, *args, out)
+deltas = []
+for k in (10, 2000):
+    a = rtsys.get_allocation_stats().alloc
+    loop(k, *args, out)
+    deltas.append(rtsys.get_allocation_stats().alloc - a)
+print(deltas[0], deltas[1])
+"""
+
+
+def test_single_point_kernel_does_not_allocate():
+    """The propagator's hot path: NRT allocation count must not grow with the number of evaluations."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMBA_NRT_STATS="1")
+    proc = subprocess.run([sys.executable, "-c", _ALLOC_SCRIPT], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    few, many = map(int, proc.stdout.split()[-2:])
+    assert few == many  # per-call dispatch constant only; zero allocations per evaluation

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from lunapole.gravity import acceleration_m_s2, load_field
+from lunapole.gravity import acceleration_m_s2, load_field, potential_m2_s2
 
 from gravity_helpers import kaula_field, spherical_to_cartesian
 
@@ -67,3 +67,31 @@ def test_grgm1200a_to_degree660_from_installed_package_loads_fast_and_agrees():
     assert np.array_equal(field.c_nm, again.c_nm)
     assert field.c_nm[2, 0] == pytest.approx(-9.0884339347e-05, abs=1e-15)  # PROVENANCE.md check value
     _compare(field, SITES[:2], 1e-12)
+
+
+def test_potential_and_components_on_a_pyshtools_grid(grgm100):
+    """SHGravCoeffs.expand on a Driscoll-Healy grid at 20 km altitude, degree 30 (potential and g)."""
+    field = grgm100.truncated(30)
+    coeffs = pyshtools.SHGravCoeffs.from_array(np.stack([field.c_nm, field.s_nm]), field.gm_m3_s2,
+                                               field.ref_radius_m)
+    r = field.ref_radius_m + 20e3
+    grid = coeffs.expand(a=r, f=0.0, lmax=30, lmax_calc=30)
+    lat, lon = np.meshgrid(grid.rad.lats(), grid.rad.lons(), indexing="ij")
+    th, ph = np.radians(90.0 - lat), np.radians(lon)
+    pos = spherical_to_cartesian(r, th, ph).reshape(-1, 3)
+    a = acceleration_m_s2(field, pos)
+    e_r = pos / r
+    e_t = np.stack([np.cos(th) * np.cos(ph), np.cos(th) * np.sin(ph), -np.sin(th)], -1).reshape(-1, 3)
+    e_p = np.stack([-np.sin(ph), np.cos(ph), 0.0 * ph], -1).reshape(-1, 3)
+    g_r = np.einsum("ij,ij->i", a, e_r).reshape(lat.shape)
+    g_t = np.einsum("ij,ij->i", a, e_t).reshape(lat.shape)
+    g_p = np.einsum("ij,ij->i", a, e_p).reshape(lat.shape)
+    u = potential_m2_s2(field, pos).reshape(lat.shape)
+    assert np.abs(u - grid.pot.data).max() < 1e-8  # m^2/s^2 of 2.8e6 (4e-15 relative)
+    assert np.abs(g_r - grid.rad.data).max() < 1e-13  # m/s^2, every row including both poles
+    # pyshtools sets the theta/phi components to 0 on the two pole rows (its 1/sin(theta) form is singular
+    # there); ours are finite at the poles (test_kernel.py, and Orekit's exact-pole vector in test_vs_orekit.py)
+    inner = slice(1, -1)
+    assert np.abs(g_t[inner] - grid.theta.data[inner]).max() < 1e-13  # m/s^2
+    assert np.abs(g_p[inner] - grid.phi.data[inner]).max() < 1e-13  # m/s^2
+    assert not grid.theta.data[0].any() and np.abs(g_t[0]).max() > 1e-4  # the documented pyshtools gap

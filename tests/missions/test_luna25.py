@@ -8,7 +8,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from lunapole.astro.constants import G0_M_S2, MOON_GM_M3_S2, MOON_MEAN_RADIUS_M
+from lunapole.astro.constants import MOON_GM_M3_S2, MOON_MEAN_RADIUS_M
 from lunapole.missions import luna25 as L
 from lunapole.scenario import builtin_scenario_path
 
@@ -192,3 +192,28 @@ def test_cli_json(capsys):
     assert main(["replay", "luna-25", "--json", "--no-sweep"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["outcome"] == "impact" and d["impact"]["lat_deg"] is not None
+
+
+def test_relax_duration_override_forms():
+    """Name, [i] and .i forms all replace the dV cut-off (and the fault on that step); other steps untouched."""
+    from lunapole.missions.common import relax_duration_overrides
+
+    raw = _toml()
+    for path in ("sequence.pre_landing_burn.duration_s", "sequence[0].duration_s", "sequence.0.duration_s"):
+        out = relax_duration_overrides(raw, [f"{path}=90"])
+        step = out["sequence"][0]
+        assert "dv_m_s" not in step and "backup_timer_s" not in step
+        assert out["faults"] == []
+        assert raw["sequence"][0]["dv_m_s"] == 16.80  # the input is not modified
+    assert relax_duration_overrides(raw, ["sequence.next_revolution.duration_s=10"])["faults"] == raw["faults"]
+
+
+def test_replay_of_a_copied_file(tmp_path):
+    """A user's copy of the built-in file replays the same way (here with a 8x8 field: 18 +- 3 km still)."""
+    from lunapole.missions import replay
+
+    copy = tmp_path / "my-luna.toml"
+    copy.write_text(builtin_scenario_path("luna-25").read_text(encoding="utf-8"), encoding="utf-8")
+    r = replay(str(copy), overrides=["forces.gravity.degree=8", "forces.gravity.order=8"], sweep=False)
+    assert r.source == copy and r.outcome == "impact"
+    assert abs(r.planned_orbit["periapsis_alt_km"] - 18.0) < 3.0

@@ -36,8 +36,7 @@ def register(app: typer.Typer) -> None:
         result = run_sites(dem, start, stop, step_h, out, top=top, n_az=n_az, far_dem=far_dem,
                            max_slope_deg=max_slope_deg, footprint_m=footprint_m or None,
                            min_psr_area_km2=min_psr_area_km2, min_separation_km=min_separation_km,
-                           landing_start=landing_start, landing_stop=landing_stop, ephemeris=ephemeris,
-                           quiet=as_json)
+                           landing_start=landing_start, landing_stop=landing_stop, ephemeris=ephemeris)
         if as_json:
             sys.stdout.write(json.dumps(result["sites"], indent=1) + "\n")
 
@@ -63,6 +62,12 @@ def run_sites(dem_path, start, stop, step_h, out_dir, top=10, n_az=360, far_dem=
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model = demmod.read_dem(dem_path)
+    cells = model.shape[0] * model.shape[1]
+    if cells * n_az * 2 > 4e9:
+        raise DataError(
+            f"{str(dem_path)!r}: {model.shape[0]} x {model.shape[1]} cells x {n_az} azimuths needs "
+            f"{cells * n_az * 2 / 1e9:.0f} GB of horizon map; crop the model (gdal_translate -projwin) or run "
+            "lunapole.terrain.tiled.tiled_illumination, which processes it tile by tile in bounded memory")
     et = illumination.epochs_tdb_s(start, stop, step_h)
     with _progress(quiet) as prog:
         task = prog.add_task("horizon map", total=1)

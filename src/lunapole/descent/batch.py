@@ -6,8 +6,7 @@ bit-identical whatever batch it is in (its noise is keyed by its own seed; no sh
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 import numba
 import numpy as np

@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 
 from lunapole.descent.batch import FAILURE_NAMES, BatchDispersions, Environment, _vehicle_args
-from lunapole.descent.guidance.convex import ConvexPlanner, ConvexSolution, ConvexVehicle
+from lunapole.descent.guidance.convex import ConvexPlanner, ConvexVehicle
 from lunapole.descent.plan import DescentPlan
 from lunapole.descent.vehicle import Vehicle
 from lunapole.kernels import descent as kd
@@ -198,7 +198,6 @@ def simulate_convex_descent(
     xp = x.copy()
     k1, k2, k3, k4, tmp = (np.empty(7) for _ in range(5))
     thrust = np.zeros(3)
-    gpack = Environment(flat_gravity_m_s2=gravity_m_s2).gravity_pack()
     isp_true = err.isp_s or vehicle.effective_isp_s
     isp_g0 = isp_true * kd.G0
     isp_g0_nom = vehicle.exhaust_velocity_m_s
@@ -262,8 +261,7 @@ def simulate_convex_descent(
             tt = 0.0
         thrust[:] = tt * d
         xp[:] = x
-        kd.rk4_step(x, thrust, isp_g0, 0.0, 0.0, gravity_m_s2, 0.0, 0.0, 0.0, dt_s, k1, k2, k3, k4, tmp, *gpack,
-                    np.empty((6, 2)), np.empty(3))
+        kd.rk4_step(x, thrust, isp_g0, 0.0, 0.0, gravity_m_s2, 0.0, 0.0, 0.0, dt_s, k1, k2, k3, k4, tmp)
         m_est -= tc / isp_g0_nom * dt_s
         t += dt_s
         if x[2] <= 0.0:

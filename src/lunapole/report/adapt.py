@@ -90,8 +90,9 @@ def _burns(run, label: str) -> list[Burn]:
         thrust = None
         try:
             step = run.scenario.sequence[s.index]
-            eng = run.scenario.spacecraft.engine(getattr(step, "engine", None))
-            thrust = eng.axial_thrust_n * float(d.get("thrust_scale", 1.0))
+            if "engine" in type(step).model_fields:  # the descent flies its vehicle's engines, not one named engine
+                eng = run.scenario.spacecraft.engine(getattr(step, "engine", None))
+                thrust = eng.axial_thrust_n * float(d.get("thrust_scale", 1.0))
         except (KeyError, IndexError, AttributeError):
             pass
         cutoff = d.get("cutoff_failure") or ("dV cut-off" if "commanded_dv_m_s" in d else "")

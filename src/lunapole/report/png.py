@@ -16,6 +16,12 @@ _MPL_DASH = {"solid": "-", "dash": "--", "dot": ":", "dashdot": "-."}
 _MPL_MARK = {"impact": ("x", "#d62728"), "touchdown": ("*", "#2ca02c"), "site": ("o", "#000000")}
 
 
+def _legend(ax, **kwargs) -> None:
+    """A legend only when something is labelled (matplotlib warns otherwise)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kwargs)
+
+
 def _save(fig: Figure, path: Path, dpi: int = 150) -> Path:
     FigureCanvasAgg(fig)
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
@@ -39,7 +45,7 @@ def altitude_png(data: ReportInput, path: Path) -> Path:
         ax.set_ylabel("km")
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
-    ax1.legend(fontsize=8)
+    _legend(ax1, fontsize=8)
     ax2.set_xlabel("UTC")
     fig.autofmt_xdate()
     fig.suptitle(data.title)
@@ -88,7 +94,7 @@ def groundtrack_png(data: ReportInput, path: Path) -> Path:
     ax.set_ylabel("y (km, towards 0 E)")
     ax.set_title(f"Ground track south of {abs(bound):.0f} S (polar stereographic, R = {MOON_MEAN_RADIUS_KM} km)\n"
                  f"craters: {source.split(' (')[0]}", fontsize=9)
-    ax.legend(fontsize=7, loc="lower left")
+    _legend(ax, fontsize=7, loc="lower left")
     return _save(fig, path)
 
 
@@ -122,7 +128,7 @@ def global_track_png(data: ReportInput, path: Path) -> Path:
     ax.set_xlabel("longitude (deg E, MOON_ME)")
     ax.set_ylabel("latitude (deg)")
     ax.set_title(f"{data.title}: ground track", fontsize=10)
-    ax.legend(fontsize=7, loc="lower left")
+    _legend(ax, fontsize=7, loc="lower left")
     return _save(fig, path)
 
 
@@ -152,7 +158,7 @@ def trajectory3d_png(data: ReportInput, path: Path) -> Path:
     ax.set_ylabel("y (km)")
     ax.set_zlabel("z (km)")
     ax.set_title("Trajectory, Moon-fixed frame (MOON_ME)", fontsize=10)
-    ax.legend(fontsize=7)
+    _legend(ax, fontsize=7)
     return _save(fig, path)
 
 

@@ -216,8 +216,9 @@ def execute(step: PoweredDescentStep, ctx: StepContext) -> StepResult:
     )
     _precheck(vehicle, s0.mass_kg, v0, ctx.step_label)
     slope_fn = _slope_fn(ctx, lat0, lon0)
-    ctx.report(f"powered descent to {lat0:.4f}, {lon0:.4f} from {np.linalg.norm(r0[:2]) / 1e3:.1f} km, "
-               f"{r0[2] / 1e3:.1f} km up, {np.linalg.norm(v0):.0f} m/s")
+    alt0_m = enu_to_selenographic(r0, lat0, lon0)[2]
+    ctx.report(f"powered descent to {lat0:.4f}, {lon0:.4f} from {np.linalg.norm(r0[:2]) / 1e3:.1f} km away, "
+               f"{alt0_m / 1e3:.1f} km altitude, {np.linalg.norm(v0):.0f} m/s")
     ctx.add_event("powered_descent_start", s0, target_lat_deg=lat0, target_lon_deg=lon0)
     if step.guidance == "polynomial":
         env = Environment(target_lat_deg=lat0)
@@ -225,7 +226,7 @@ def execute(step: PoweredDescentStep, ctx: StepContext) -> StepResult:
                                dt_s=step.dt_s, guidance_hz=step.guidance_hz, max_time_s=step.max_time_s,
                                slope_deg_at=slope_fn)
     else:
-        altitude_m = enu_to_selenographic(r0, lat0, lon0)[2]
+        altitude_m = alt0_m
         if altitude_m > 15e3 or np.linalg.norm(r0[:2]) > 50e3:
             raise ScenarioError(
                 f"{ctx.step_label}: guidance = 'convex' models flat ground and constant gravity; the start is "
