@@ -86,7 +86,7 @@ def _campaign(path: Path, n: int, workers: int, out: Path, chunk: int | None = N
     if chunk:
         cmd += ["--chunk-size", str(chunk)]
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(path.parent), env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([env.get("PYTHONPATH", ""), str(path.parent)])
     t0, c0 = time.perf_counter(), _cpu_s()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
@@ -97,7 +97,25 @@ def _campaign(path: Path, n: int, workers: int, out: Path, chunk: int | None = N
     return res, wall
 
 
+def _snapshot_and_reexec() -> None:
+    """Run on a frozen copy of the package: other engineers edit the shared tree (and numba recompiles
+    kernels whose source changed) while a long benchmark runs. The copy goes first on PYTHONPATH, with its
+    own numba cache; compiled once in the warm-up."""
+    if os.environ.get("LUNAPOLE_BENCH_SNAPSHOT"):
+        return
+    src = Path(__file__).resolve().parents[1] / "src" / "lunapole"
+    snap = Path(tempfile.mkdtemp(prefix="bench_mc_src_"))
+    shutil.copytree(src, snap / "lunapole", ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, LUNAPOLE_BENCH_SNAPSHOT=str(snap), NUMBA_CACHE_DIR=str(snap / "numba_cache"))
+    env["PYTHONPATH"] = os.pathsep.join([str(snap), env.get("PYTHONPATH", "")])
+    try:
+        raise SystemExit(subprocess.call([sys.executable, __file__, *sys.argv[1:]], env=env))
+    finally:
+        shutil.rmtree(snap, ignore_errors=True)
+
+
 def main() -> None:
+    _snapshot_and_reexec()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10000, help="samples of the end-to-end goal run (2 workers)")
     ap.add_argument("--n-scaling", type=int, default=2000, help="samples of the 1- and 2-worker runs")
@@ -106,6 +124,9 @@ def main() -> None:
     if args.quick:
         args.n, args.n_scaling = 400, 200
 
+    import lunapole
+
+    print(f"package snapshot: {Path(lunapole.__file__).parent}")
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f}")
     tmp = Path(tempfile.mkdtemp(prefix="bench_mc_"))

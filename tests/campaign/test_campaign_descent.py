@@ -89,3 +89,18 @@ def test_builtin_scenarios_get_default_dispersions():
         if name in builtin_scenario_names():
             job = prepare_job(name, 0)
             assert job.model == "descent_batch"
+
+
+def test_descent_without_dispersions_gets_the_default_table(tmp_path):
+    bare = tmp_path / "bare.toml"
+    bare.write_text(LANDER[: LANDER.index("[dispersions]")])
+    job = prepare_job(bare, 0)
+    assert job.model == "descent_batch"
+    assert {"navigation.position_m", "engine.misalignment_deg", "timing.start_s"} <= set(job.spec.standard)
+    assert "engine_out" in job.spec.faults
+    # a descent the batch kernel cannot take (a step after it): generic path, reduced defaults
+    after = tmp_path / "after.toml"
+    after.write_text(bare.read_text() + '\n[[sequence]]\nname = "wait"\ntype = "coast"\nduration_s = 10.0\n')
+    job = prepare_job(after, 0)
+    assert job.model == "scenario"
+    assert set(job.spec.standard) == {"engine.thrust_frac", "engine.isp_frac", "mass.initial_kg"}

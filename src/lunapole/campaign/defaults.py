@@ -15,6 +15,10 @@ Powered descent (Chandrayaan-3-class lander; 1-sigma values):
   its four engines out -- "at least 2 main engines needed for landing", ISRO chair via missions.md).
   ASSUMED rate, a stress case rather than a reliability estimate.
 
+When the batch descent kernel cannot take the scenario (e.g. steps after the descent), the generic path
+keeps thrust, Isp, mass and engine out (it has no per-sample navigation, misalignment or ignition-time
+input for a descent).
+
 Single finite burn (Luna-25-like): thrust 1 %, Isp 0.5 %, mass 5 kg, and the Luna-25 failure mode
 (the dV cut-off does not fire; the burn runs to its backup timer) with probability 1 %. ASSUMED.
 """
@@ -47,6 +51,16 @@ def default_dispersions(raw: dict, source: str) -> dict[str, Any]:
         table = copy.deepcopy(DESCENT_DEFAULTS)
         if descents[0].get("name"):
             table["step"] = descents[0]["name"]
+        else:
+            table.pop("faults")  # faults address steps by name
+        from lunapole.campaign.descent_model import why_not_applicable
+        from lunapole.campaign.dispersions import parse_dispersions
+
+        if why_not_applicable(raw, parse_dispersions(table, raw, source)) is not None:
+            # the generic per-sample path: keep what a whole-scenario run can apply
+            table.pop("navigation")
+            table.pop("timing")
+            table["engine"].pop("misalignment_deg")
         return table
     burns = [st for st in seq if st.get("type") == "finite_burn"]
     if len(burns) == 1 and burns[0].get("name"):

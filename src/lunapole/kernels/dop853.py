@@ -1,7 +1,7 @@
 """Compiled Dormand-Prince 8(5,3) integrator with lazy 7th-order dense output and event location.
 
-Tableau: Hairer, Norsett & Wanner, *Solving ODEs I* (1993), sec. II.10 (DOP853), arrays taken from
-``scipy.integrate._ivp.dop853_coefficients``; error norm and step-size control as in
+Tableau: Hairer, Norsett & Wanner, *Solving ODEs I* (1993), sec. II.10 (DOP853), the values of
+``scipy.integrate._ivp.dop853_coefficients`` (copied into :mod:`lunapole.kernels.dop853_tableau`); error norm and step-size control as in
 ``scipy.integrate.DOP853`` (which is this kernel's pure-Python twin in the tests).
 
 State: y (7,) = [r m, v m/s, mass kg] (Moon-centred J2000); the right-hand side is
@@ -24,14 +24,14 @@ import math
 
 import numpy as np
 from numba import njit
-from scipy.integrate._ivp import dop853_coefficients as _dc
 
 from lunapole.kernels import _numba_cache
+from lunapole.kernels import dop853_tableau as _dc
 from lunapole.kernels import gravity as _gravity
 from lunapole.kernels import orbit_forces as _orbit_forces
 from lunapole.kernels.orbit_forces import FP_ROT_ME, FP_TAB_SEG, FP_TAB_T0, cheb_eval, rhs
 
-_numba_cache.invalidate_stale(__file__, [_orbit_forces.__file__, _gravity.__file__])
+_numba_cache.invalidate_stale(__file__, [_orbit_forces.__file__, _gravity.__file__, _dc.__file__])
 
 A = np.ascontiguousarray(_dc.A, dtype=np.float64)
 B = np.ascontiguousarray(_dc.B, dtype=np.float64)
@@ -49,7 +49,7 @@ STATUS_MAX_STEPS = 2
 STATUS_STEP_TOO_SMALL = 3
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline='always')
 def _step(t, y, f0, h, fp, tables, col_start, work, tab, w, K, ynew, tmp):
     """One DOP853 step from (t, y) with f0 = f(t, y); fills K (13, 7) and ynew; returns nothing."""
     for i in range(NY):
@@ -69,7 +69,7 @@ def _step(t, y, f0, h, fp, tables, col_start, work, tab, w, K, ynew, tmp):
     rhs(t + h, ynew, fp, tables, col_start, work, tab, w, K[NSTAGES])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline='always')
 def _error_norm(K, h, y, ynew, rtol, atol):
     e5 = 0.0
     e3 = 0.0
@@ -89,7 +89,7 @@ def _error_norm(K, h, y, ynew, rtol, atol):
     return abs(h) * e5 / math.sqrt((e5 + 0.01 * e3) * NY)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline='always')
 def dense_coeffs(t_old, h, y_old, y_new, K, fp, tables, col_start, work, tab, w, F):
     """7th-order interpolant coefficients F (7, 7) of one step (3 extra right-hand-side evaluations)."""
     Kx = np.empty((16, NY))

@@ -35,14 +35,6 @@ def segment_fraction(u):
 
 
 @njit(cache=True, inline="always")
-def _asin_fast(z):
-    if abs(z) < 0.3:  # Taylor to z^9: error < 1e-6 rad for |z| < 0.3
-        z2 = z * z
-        return z * (1.0 + z2 * (1.0 / 6.0 + z2 * (3.0 / 40.0 + z2 * (5.0 / 112.0 + z2 * 35.0 / 1152.0))))
-    return math.asin(z)
-
-
-@njit(cache=True, inline="always")
 def _unit_and_frame(x, y, R):
     """Up vector and grid-aligned ex, ey (MOON_ME) of grid point (x, y) on the sphere of radius R."""
     rho2 = x * x + y * y
@@ -62,22 +54,9 @@ def _unit_and_frame(x, y, R):
     return ux, uy, uz, exx / n, exy / n, exz / n, eyx / m, eyy / m, eyz / m
 
 
-_LUT_N = 512
+_LUT_N = 512  # segment_fraction tabulated on 513 points of u in [-1, 1]; linear interpolation error < 3e-6
 _SEG_LUT = np.array([0.5 + (u * np.sqrt(1.0 - u * u) + np.arcsin(u)) / np.pi
                      for u in np.linspace(-1.0, 1.0, _LUT_N + 1)])
-
-
-@njit(cache=True, inline="always")
-def _segment_lut(u, lut):
-    """Linear interpolation in a 513-entry table of :func:`segment_fraction` (max error 2e-6)."""
-    if u >= 1.0:
-        return 1.0
-    if u <= -1.0:
-        return 0.0
-    f = (u + 1.0) * (0.5 * _LUT_N)
-    i = int(f)
-    w = f - i
-    return lut[i] + w * (lut[i + 1] - lut[i])
 
 
 @njit(cache=True, inline="always")
@@ -88,22 +67,6 @@ def _azimuth_bin(vx, vy, vz, exx, exy, exz, eyx, eyy, eyz, daz, naz):
     f = a / daz
     i = int(f)
     return i % naz, f - i, math.sin(a), math.cos(a)
-
-
-@njit(cache=True, inline="always", fastmath=True)
-def segment_fraction_fast(u):
-    """Branch-free (SIMD-friendly) :func:`segment_fraction`: ``asin`` by its Taylor series to x^15 on
-    [0, 1/2] and ``asin(a) = pi/2 - 2 asin(sqrt((1 - a)/2))`` above; max error 2e-7."""
-    u = min(max(u, -1.0), 1.0)
-    a = abs(u)
-    big = a > 0.5
-    x = math.sqrt(0.5 * (1.0 - a)) if big else a
-    z = x * x
-    p = x + x * z * (1.0 / 6.0 + z * (3.0 / 40.0 + z * (5.0 / 112.0 + z * (35.0 / 1152.0 + z * (
-        63.0 / 2816.0 + z * (231.0 / 13312.0 + z * (143.0 / 10240.0 + z * 6435.0 / 557056.0)))))))
-    r = 0.5 * math.pi - 2.0 * p if big else p
-    asn = r if u >= 0.0 else -r
-    return 0.5 + (u * math.sqrt(max(1.0 - u * u, 0.0)) + asn) / math.pi
 
 
 @njit(cache=True, parallel=True, fastmath=True)
@@ -172,10 +135,11 @@ def illumination_stats(hq, quantum_deg, z_m, x0_m, y0_m, cell_m, radius_m, block
                     nb[k, j] = 1.0 / math.sqrt(1.0 + sl * sl)
         acc = np.zeros(nc)
         mx = np.zeros(nc)
-        run = np.zeros(nc, np.int64)
-        best = np.zeros(nc, np.int64)
+        run = np.zeros(nc)
+        best = np.zeros(nc)
         head = np.full(nc, -1, np.int64)
-        ecount = np.zeros(nc, np.int64)
+        ecount = np.zeros(nc)
+        lut = _SEG_LUT
         for t in range(T):
             sx, sy, sz = sun_dir[t, 0], sun_dir[t, 1], sun_dir[t, 2]
             ks, ws, sa, ca = _azimuth_bin(sx, sy, sz, exx, exy, exz, eyx, eyy, eyz, daz, naz)
@@ -193,23 +157,27 @@ def illumination_stats(hq, quantum_deg, z_m, x0_m, y0_m, cell_m, radius_m, block
             de = db[ke]
             for j in range(nc):
                 u = (elb + gx[j] * sa + gy[j] * ca - hs[j] - ws * ds[j]) * ns[j] * irs
-                fr = segment_fraction_fast(u)
+                u = min(max(u, -1.0), 1.0)
+                f = (u + 1.0) * (0.5 * _LUT_N)
+                i = min(int(f), _LUT_N - 1)
+                fr = lut[i] + (f - i) * (lut[i + 1] - lut[i])
                 acc[j] += fr
                 mx[j] = max(mx[j], fr)
                 dark = fr <= dark_threshold
-                run[j] = run[j] + 1 if dark else 0
-                best[j] = max(best[j], run[j])
+                rn = (run[j] + 1.0) * dark
+                run[j] = rn
+                best[j] = max(best[j], rn)
                 head[j] = t if (head[j] < 0 and not dark) else head[j]
-                ecount[j] += 1 if (eeb + gx[j] * esa + gy[j] * eca) > (he[j] + we * de[j]) else 0
+                ecount[j] += (eeb + gx[j] * esa + gy[j] * eca) > (he[j] + we * de[j])
         for r in range(r0, r1):
             for c in range(c0, c1):
                 j = (r - r0) * ncb + (c - c0)
                 mean_frac[r, c] = acc[j] / T
                 max_frac[r, c] = mx[j]
-                longest_dark[r, c] = best[j]
+                longest_dark[r, c] = int(best[j])
                 earth_frac[r, c] = ecount[j] / T
                 head_dark[r, c] = T if head[j] < 0 else head[j]
-                tail_dark[r, c] = run[j]
+                tail_dark[r, c] = int(run[j])
 
 
 def disk_fraction_strips(el_rad, az_rad, sun_radius_rad, horizon_az_rad, horizon_el_rad, n_strips=32):

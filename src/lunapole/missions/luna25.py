@@ -322,7 +322,8 @@ def replay_luna25(raw: dict, path, overrides: list[str], sweep: bool = True, pro
     outcome = flown.outcome
     return ReplayResult(
         name="luna-25", source=Path(path),
-        runs={f"flown ({dur_flown:.0f} s)": flown, f"nominal plan ({dur_nom:.0f} s)": nominal},
+        runs={f"{'flown' if not overrides else 'what-if'} ({dur_flown:.0f} s)": flown,
+              f"nominal plan ({dur_nom:.0f} s)": nominal},
         outcome=outcome, planned_orbit=planned, achieved_orbit=achieved, impact=impact, touchdown=None,
         comparisons=comps, timeline=timeline, sweep=sweep_res, assumptions=list(scn_flown.scenario.assumptions),
         sites=sites, title="Luna-25 replay: the pre-landing burn of 19 August 2023", notes=notes,

@@ -2,7 +2,7 @@
 
 Sun and Earth positions come from :mod:`lunapole.astro` (DE421 by default; ``MOON_ME``; apparent,
 ``LT+S``). Per cell the elevation uses the cell's own vertical (exact on the sphere); the azimuth is shared
-by blocks of cells (``block_m``, default 8 km: azimuth error <= tan(el) x 5.7 km / R = 0.06 deg at 75 deg S,
+by blocks of cells (``block_m``, default 8 km, at most 16 x 16 cells: azimuth error <= tan(el) x 5.7 km / R = 0.06 deg at 75 deg S,
 0.004 deg within 2 deg of the pole). The Sun's direction from the Moon's centre is used for every cell
 (solar parallax over the Moon's radius: 0.0007 deg); the Earth's is topocentric (parallax up to 0.95 deg).
 
@@ -83,7 +83,7 @@ def illumination_maps(hmap: HorizonMap, et: np.ndarray, block_m: float = 8000.0,
     dem = hmap.dem
     shape = dem.shape
     z = np.ascontiguousarray(np.asarray(dem.elevation_m[:, :], dtype=np.float64))
-    block = max(1, int(block_m // dem.dx_m))
+    block = max(1, min(16, int(block_m // dem.dx_m)))  # <= 256 cells: per-block tables stay in cache
     acc = np.zeros(shape)
     mx = np.zeros(shape, np.float32)
     best = np.zeros(shape, np.int64)

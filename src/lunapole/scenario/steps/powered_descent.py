@@ -62,7 +62,9 @@ class PoweredDescentStep(StepBase):
     """Powered descent to ``target``. ``guidance``: ``polynomial`` (phased Apollo-style guidance, the whole
     descent from orbit) or ``convex`` (fuel-optimal, flat ground: starts below ``15 km`` only).
     ``phases`` (polynomial): ordered phase tables; default Chandrayaan-3-like. Navigation errors:
-    white noise sigmas and an altimeter bias; ``misalignment_deg`` of the thrust; ``seed`` for the noise."""
+    white noise sigmas and an altimeter bias; ``misalignment_deg`` of the thrust; ``seed`` for the noise.
+    ``gravity = "scenario"`` flies the polynomial descent in the scenario's spherical-harmonic field (``[forces]
+    gravity``, truncated to ``gravity_degree``) instead of central gravity (guidance still assumes central)."""
 
     type: Literal["powered_descent"]
     target: DescentTarget
@@ -80,6 +82,8 @@ class PoweredDescentStep(StepBase):
     altimeter_bias_m: float = 0.0
     misalignment_deg: list[float] = Field(default_factory=lambda: [0.0, 0.0], min_length=2, max_length=2)
     seed: int = Field(default=0, ge=0)
+    gravity: Literal["central", "scenario"] = "central"
+    gravity_degree: int = Field(default=20, ge=2, le=200)
     supported_faults: ClassVar[frozenset[str]] = frozenset({"engine_out", "thrust_scale", "nav_bias"})
 
     @model_validator(mode="after")
@@ -221,7 +225,17 @@ def execute(step: PoweredDescentStep, ctx: StepContext) -> StepResult:
                f"{alt0_m / 1e3:.1f} km altitude, {np.linalg.norm(v0):.0f} m/s")
     ctx.add_event("powered_descent_start", s0, target_lat_deg=lat0, target_lon_deg=lon0)
     if step.guidance == "polynomial":
-        env = Environment(target_lat_deg=lat0)
+        field = None
+        if step.gravity == "scenario":
+            field = getattr(ctx.force_model, "field", None)
+            if field is None:
+                raise ScenarioError(
+                    f"{ctx.step_label}: gravity = 'scenario' needs a spherical-harmonic [forces] gravity field "
+                    "(the scenario uses a point mass); set gravity = 'central' or load a field"
+                )
+            deg = min(step.gravity_degree, field.degree)
+            field = field.truncated(deg, min(deg, field.order))
+        env = Environment(target_lat_deg=lat0, target_lon_deg=lon0, field=field)
         res = simulate_descent(vehicle, _plan(step), r0, v0, mass_kg=s0.mass_kg, errors=errors, environment=env,
                                dt_s=step.dt_s, guidance_hz=step.guidance_hz, max_time_s=step.max_time_s,
                                slope_deg_at=slope_fn)
