@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import numba
 from numba import njit
 
 HERE = Path(__file__).resolve().parent
@@ -244,7 +245,8 @@ def main(argv=None) -> int:
                   f"{rel:>8.1e}")
     print("columns (microseconds per evaluation unless noted): 1pt = numba loop over sh_acceleration, wall / "
           "thread-CPU time; GFLOP/s from the flop count and CPU time; batch/pt = wall time per point of "
-          f"sh_acceleration_batch (prange, {os.cpu_count()} cpu(s)); cpu/pt = its CPU time per point summed over "
+          f"sh_acceleration_batch ({numba.get_num_threads()} threads, {os.cpu_count()} cpu(s)); cpu/pt = its CPU time "
+          "per point summed over "
           "threads; pyAPI = acceleration_m_s2 from Python; Orekit = Java loop over gradient(), wall / thread-CPU; "
           "JPype = one gradient() call from Python; x = Orekit time / lunapole time (wall, CPU, batch wall).")
     print(f"load average during the run (1/5/15 min): {os.getloadavg()}")

@@ -9,13 +9,13 @@ from lunapole.terrain.tiled import OUTPUT_NAMES, tiled_illumination
 
 
 def test_tiled_matches_whole_grid(lola_dem, lola_horizon, tmp_path):
-    """16 tiles of 80 x 80 with a 40 km halo and a x4 block-mean far field reproduce the whole-grid maps
+    """4 tiles of 160 x 160 with a 30 km halo and a x4 block-mean far field reproduce the whole-grid maps
     (same epochs) up to the far-field approximation."""
     path = tmp_path / "lola.npy"
     write_npy_with_json(path, lola_dem, lola_dem.elevation_m)
     dem = read_dem(path)
     et = epochs_tdb_s("2026-06-01", "2026-08-01", 12.0)
-    outs = tiled_illumination(dem, et, tmp_path / "out", tile=80, halo_m=40e3, coarse_factor=4)
+    outs = tiled_illumination(dem, et, tmp_path / "out", tile=160, halo_m=30e3, coarse_factor=4, farfield_growth=0.04)
     ref = illumination_maps(lola_horizon, et)
     for name in OUTPUT_NAMES:
         assert (tmp_path / "out" / f"{name}.npy").exists()

@@ -598,19 +598,22 @@ def simulate_one(
             tdir[0], tdir[1], tdir[2] = newdir[0], newdir[1], newdir[2]
         # --- actuators: true thrust with scale error and misalignment ---
         tt = t_cmd * thrust_scale
-        # two axes normal to tdir
-        ex, ey, ez = tdir[1] * 0.0 - tdir[2] * 1.0, tdir[2] * 0.0 - tdir[0] * 0.0, tdir[0] * 1.0 - tdir[1] * 0.0
-        en = math.sqrt(ex * ex + ey * ey + ez * ez)
-        if en < 1e-9:
-            ex, ey, ez, en = 1.0, 0.0, 0.0, 1.0
-        ex, ey, ez = ex / en, ey / en, ez / en
-        fx = tdir[1] * ez - tdir[2] * ey
-        fy = tdir[2] * ex - tdir[0] * ez
-        fz = tdir[0] * ey - tdir[1] * ex
-        dxx = tdir[0] + mis1 * ex + mis2 * fx
-        dyy = tdir[1] + mis1 * ey + mis2 * fy
-        dzz = tdir[2] + mis1 * ez + mis2 * fz
-        dn = math.sqrt(dxx * dxx + dyy * dyy + dzz * dzz)
+        if mis1 != 0.0 or mis2 != 0.0:
+            # two axes normal to tdir: e = tdir x north-ish, f = tdir x e
+            ex, ey, ez = -tdir[2], 0.0, tdir[0]
+            en = math.sqrt(ex * ex + ez * ez)
+            if en < 1e-9:
+                ex, ey, ez, en = 1.0, 0.0, 0.0, 1.0
+            ex, ey, ez = ex / en, ey / en, ez / en
+            fx = tdir[1] * ez - tdir[2] * ey
+            fy = tdir[2] * ex - tdir[0] * ez
+            fz = tdir[0] * ey - tdir[1] * ex
+            dxx = tdir[0] + mis1 * ex + mis2 * fx
+            dyy = tdir[1] + mis1 * ey + mis2 * fy
+            dzz = tdir[2] + mis1 * ez + mis2 * fz
+            dn = math.sqrt(dxx * dxx + dyy * dyy + dzz * dzz)
+        else:
+            dxx, dyy, dzz, dn = tdir[0], tdir[1], tdir[2], 1.0
         if exhausted:
             tt = 0.0
         else:

@@ -49,7 +49,7 @@ STATUS_MAX_STEPS = 2
 STATUS_STEP_TOO_SMALL = 3
 
 
-@njit(cache=True, nogil=True, inline='always')
+@njit(cache=True, nogil=True, error_model="numpy", inline='always')
 def _step(t, y, f0, h, fp, tables, col_start, work, tab, w, K, ynew, tmp):
     """One DOP853 step from (t, y) with f0 = f(t, y); fills K (13, 7) and ynew; returns nothing."""
     for i in range(NY):
@@ -69,7 +69,7 @@ def _step(t, y, f0, h, fp, tables, col_start, work, tab, w, K, ynew, tmp):
     rhs(t + h, ynew, fp, tables, col_start, work, tab, w, K[NSTAGES])
 
 
-@njit(cache=True, nogil=True, inline='always')
+@njit(cache=True, nogil=True, error_model="numpy", inline='always')
 def _error_norm(K, h, y, ynew, rtol, atol):
     e5 = 0.0
     e3 = 0.0
@@ -89,7 +89,7 @@ def _error_norm(K, h, y, ynew, rtol, atol):
     return abs(h) * e5 / math.sqrt((e5 + 0.01 * e3) * NY)
 
 
-@njit(cache=True, nogil=True, inline='always')
+@njit(cache=True, nogil=True, error_model="numpy", inline='always')
 def dense_coeffs(t_old, h, y_old, y_new, K, fp, tables, col_start, work, tab, w, F):
     """7th-order interpolant coefficients F (7, 7) of one step (3 extra right-hand-side evaluations)."""
     Kx = np.empty((16, NY))
@@ -116,7 +116,7 @@ def dense_coeffs(t_old, h, y_old, y_new, K, fp, tables, col_start, work, tab, w,
             F[3 + r, i] = h * acc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def dense_eval(t_old, h, y_old, F, t, out):
     """Evaluate the interpolant of one step at t into out (7,) (scipy's Dop853DenseOutput)."""
     x = (t - t_old) / h
@@ -131,7 +131,7 @@ def dense_eval(t_old, h, y_old, F, t, out):
         out[i] = y_old[i] + acc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def terrain_height(lat_deg, lon_deg, lat0, dlat, lon0, dlon, hgrid):
     """Bilinear height [m] on a regular lat/lon grid (rows = latitude, columns = longitude).
 
@@ -171,7 +171,7 @@ def terrain_height(lat_deg, lon_deg, lat0, dlat, lon0, dlon, hgrid):
     return (1 - ay) * ((1 - ax) * h00 + ax * h01) + ay * ((1 - ax) * h10 + ax * h11)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def event_g(kind, value, t, y, ref_radius, fp, tab, w, tgrid, hgrid):
     """Value of event function ``kind`` at (t, y); tgrid = (lat0, dlat, lon0, dlon) of the height grid."""
     if kind == 0:
@@ -192,7 +192,7 @@ def event_g(kind, value, t, y, ref_radius, fp, tab, w, tgrid, hgrid):
     return t - value
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _locate(kind, value, t_old, h, y_old, F, ga, gb, ref_radius, fp, tab, w, tgrid, hgrid, yb):
     """Root of g on [t_old, t_old + h] by the Illinois method on the dense output; returns t."""
     a = 0.0
@@ -224,7 +224,7 @@ def _locate(kind, value, t_old, h, y_old, F, ga, gb, ref_radius, fp, tab, w, tgr
     return t_old + x * h
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def integrate(t0, y0, t_end, rtol, atol, h_init, h_max, max_steps, fp, tables, col_start, work, tab,
               ev_kind, ev_value, ev_dir, ev_term, ref_radius, tgrid, hgrid):
     """Integrate from t0 to t_end (either direction) with events; see the module docstring.
@@ -458,7 +458,7 @@ def integrate_trimmed(*args):
             ev_y[:nev])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def dense_sample(ts, hs, ys, ye, Ks, step_idx, times, fp, tables, col_start, work, tab, out):
     """Dense-output states at ``times`` (M,) lying in steps ``step_idx`` (M,) into ``out`` (M, 7).
 

@@ -51,8 +51,12 @@ Calling convention from numba code (the propagator's hot path; allocation-free):
 * returns nothing.  ``sh_potential(x, y, z, gm, ref_radius, nmax, mmax, tables, row_start, work)``
   returns U [m^2/s^2] with the sign convention a = +grad U (U = GM/r for a point mass).
 
-Batched: ``sh_acceleration_batch(r_m (N,3), gm, ref_radius, nmax, mmax, tables, row_start, out (N,3))``
-runs in parallel (``prange``) with per-chunk scratch. Pure-numpy twin: :mod:`lunapole.gravity.reference`.
+Batched, from Python: ``sh_acceleration_batch(r_m (N,3), gm, ref_radius, nmax, mmax, tables, row_start,
+out (N,3), threads=None)`` hands blocks of points to a small pool of Python threads (the calling thread works
+too), each running the allocation-free, GIL-free ``sh_acceleration_block`` with its own thread-local scratch;
+results are bit-for-bit those of ``sh_acceleration``. From numba code use
+``sh_acceleration_block(r_m, start, stop, gm, ref_radius, nmax, mmax, tables, row_start, work, out)`` (serial).
+Pure-numpy twin: :mod:`lunapole.gravity.reference`.
 """
 from __future__ import annotations
 

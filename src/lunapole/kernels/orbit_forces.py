@@ -52,7 +52,7 @@ FP_GM_THIRD = 23       # first third-body GM; the others follow
 FP_SIZE = 32
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def cheb_eval(tab, t0, seg_len, t, out):
     """Evaluate every component of the Chebyshev table at time ``t`` into ``out`` (ncomp,).
 
@@ -79,7 +79,7 @@ def cheb_eval(tab, t0, seg_len, t, out):
         out[c] = tab[k, 0, c] + x * b1 - b2
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def third_body_accel(rx, ry, rz, sx, sy, sz, gm, out):
     """Third-body perturbation (direct + indirect) on a satellite at r relative to the central body.
 
@@ -103,7 +103,7 @@ def third_body_accel(rx, ry, rz, sx, sy, sz, gm, out):
     out[2] += k * (rz + fq * sz)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def rhs(t, y, fp, tables, col_start, work, tab, w, dydt):
     """dy/dt for y = [r (3) m, v (3) m/s, mass kg], Moon-centred J2000, into ``dydt`` (7,).
 

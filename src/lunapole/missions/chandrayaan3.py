@@ -129,6 +129,46 @@ def tune_orientation(path, iterations: int = 4, descent_start_lat_deg: float | N
     return out
 
 
+def scan_final_perilune(path, argp_deg: float, deboost1_point_s=(0.0, 600.0, 900.0, 1200.0),
+                        deboost2_point_s=(700.0, 1400.0), progress=print) -> list[dict]:
+    """Offline design aid (assumption C2), the scan that chose the file's numbers: for an initial argument of
+    periapsis and each pair of deboost burn points (s after perilune), the MOON_ME argument of latitude of the
+    perilune before the descent and its miss from the wanted one (deg). Infeasible pairs are reported."""
+    import copy
+
+    from lunapole.errors import LunapoleError
+    from lunapole.missions.luna25 import arg_lat_over_latitude_deg
+    from lunapole.scenario import read_toml, run_scenario, scenario_from_dict
+
+    raw = read_toml(path)
+    raw["initial_state"]["argp_deg"] = float(argp_deg)
+    want_u = arg_lat_over_latitude_deg(
+        90.0, uprange_point_deg(PLANNED_SITE_LAT_DEG, PLANNED_SITE_LON_DEG, 180.0, 745e3)[0])
+    rows = []
+    for d1 in deboost1_point_s:
+        for d2 in deboost2_point_s:
+            r = copy.deepcopy(raw)
+            seq = [x for x in r["sequence"] if x.get("type") != "powered_descent"]
+            for name, d in (("deboost1_point", d1), ("deboost2_point", d2)):
+                for x in seq:
+                    if x.get("name") == name:
+                        x["duration_s"] = float(d)
+            r["sequence"] = [x for x in seq if not (x.get("name", "").endswith("_point") and
+                                                    x.get("name", "").startswith("deboost") and x["duration_s"] <= 0)]
+            try:
+                res = run_scenario(scenario_from_dict(r, source=path), write_outputs=False)
+            except LunapoleError as exc:
+                rows.append({"deboost1_point_s": d1, "deboost2_point_s": d2, "error": str(exc)})
+                continue
+            g = descent_start_geometry(res.final_state)
+            rows.append({"deboost1_point_s": d1, "deboost2_point_s": d2, **g,
+                         "miss_deg": (want_u - g["arg_lat_deg"] + 180.0) % 360.0 - 180.0,
+                         "periapsis_alt_km": res.steps[-1].elements["periapsis_alt_km"]})
+            if progress:
+                progress(rows[-1])
+    return rows
+
+
 if __name__ == "__main__":  # pragma: no cover
     import sys
 

@@ -168,6 +168,15 @@ def chebyshev_table(func, t0: float, nseg: int, seg_len: float, degree: int) -> 
     return np.ascontiguousarray(coef)
 
 
+def _readonly(a, dtype) -> np.ndarray:
+    """C-contiguous read-only view of ``a``: the gravity tables of a field are read-only, and numba compiles
+    a separate machine-code version of every kernel for each array type (writable and read-only arrays are
+    different types), so the point-mass tables must be read-only too (benchmarks/RESULTS-coldstart.md)."""
+    view = np.ascontiguousarray(a, dtype=dtype).view()
+    view.flags.writeable = False
+    return view
+
+
 @dataclass(eq=False)
 class PreparedForces:
     """Arrays handed to the compiled kernels for one propagation span (see kernels.orbit_forces)."""
@@ -225,7 +234,7 @@ class PreparedForces:
             fp[K.FP_DIR_MODE] = mode
             if mode == 3:
                 fp[K.FP_DIR_X:K.FP_DIR_X + 3] = burn.unit_direction_j2000()
-        return cls(fp, np.ascontiguousarray(tables), np.ascontiguousarray(col_start), work, tab, fm, lo, hi)
+        return cls(fp, _readonly(tables, np.float64), _readonly(col_start, np.int64), work, tab, fm, lo, hi)
 
     def with_burn(self, burn) -> "PreparedForces":
         """Same tables, thrust switched on/off (``burn`` None: coasting)."""
@@ -252,7 +261,7 @@ class PreparedForces:
 
     def acceleration(self, t: float, y) -> np.ndarray:
         """dy/dt (7,) from the compiled kernel (for tests and diagnostics)."""
-        y = np.asarray(y, float)
+        y = np.ascontiguousarray(y, dtype=np.float64)  # the propagator's array types: no extra compile
         if y.shape[0] == 6:
             y = np.concatenate([y, [1000.0]])
         out = np.empty(7)

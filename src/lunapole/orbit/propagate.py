@@ -58,6 +58,8 @@ class HeightGrid:
         if not (np.allclose(dlat, dlat[0], rtol=1e-6) and np.allclose(dlon, dlon[0], rtol=1e-6)
                 and dlat[0] > 0 and dlon[0] > 0):
             raise ScenarioError("HeightGrid: lat_deg and lon_deg must be regular and increasing")
+        h = h.view()
+        h.flags.writeable = False  # one array type whatever the caller's grid: no second numba compile
         return np.array([lat[0], dlat[0], lon[0], dlon[0]]), h
 
 
@@ -222,7 +224,7 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
                                     f"height_m (regular MOON_ME grid), got {type(terrain).__name__}") from exc
         tgrid, hgrid = terrain.kernel_args()
     else:
-        tgrid, hgrid = np.zeros(4), np.zeros((2, 2))
+        tgrid, hgrid = HeightGrid(np.array([-90.0, 90.0]), np.array([0.0, 180.0]), np.zeros((2, 2))).kernel_args()
     if np.linalg.norm(state.r_m) <= reference_radius_m and "impact" in stop_on:
         raise ScenarioError(f"propagate: initial altitude {np.linalg.norm(state.r_m) - reference_radius_m:.1f} m "
                             "is below the reference surface")

@@ -41,11 +41,13 @@ def coarse_copy(dem: Dem, factor: int, rows_per_pass: int | None = None) -> Dem:
 
 def tiled_illumination(dem: Dem, et: np.ndarray, out_dir: str | Path, tile: int = 512, halo_m: float = 10e3,
                        n_az: int = 360, coarse_factor: int = 16, far: Dem | None = None, block_m: float = 8000.0,
-                       max_tiles: int | None = None, progress=None) -> dict[str, np.ndarray]:
+                       max_tiles: int | None = None, farfield_max_m: float = 400e3, farfield_growth: float = 0.02,
+                       progress=None) -> dict[str, np.ndarray]:
     """Illumination statistics of a large model, tile by tile, into ``out_dir/<name>.npy`` memory maps.
 
     ``far``: an explicit far-field model (default: a ``coarse_factor`` block-mean copy of ``dem``).
-    ``max_tiles`` stops early (benchmarks of memory use). Returns the open memory maps.
+    ``max_tiles`` stops early (benchmarks of memory use). Far-field rays go to ``farfield_max_m`` with steps
+    ``max(cell/2, farfield_growth * d)``. Returns the open memory maps.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -67,7 +69,7 @@ def tiled_illumination(dem: Dem, et: np.ndarray, out_dir: str | Path, tile: int 
                   win.radius_m, win.crs_proj4, win.source)
         hm = compute_horizon(win, n_az=n_az)
         if far is not None:
-            add_farfield(hm, far)
+            add_farfield(hm, far, max_distance_m=farfield_max_m, growth=farfield_growth)
         inner = win.window(r0 - wr0, r1 - wr0, c0 - wc0, c1 - wc0)
         hq = np.ascontiguousarray(hm.q[r0 - wr0:r1 - wr0, c0 - wc0:c1 - wc0])
         quantum = hm.quantum_deg
