@@ -31,19 +31,22 @@ DEGREES = (20, 80, 100, 200)
 
 
 def flops_per_evaluation(nmax: int, mmax: int) -> int:
-    """Floating-point operations of one sh_acceleration call, counted from the recursion as implemented.
+    """Floating-point operations of one sh_acceleration call, counted from the kernel as implemented.
 
-    Row recursion, per general entry: t = a*z~, u = b*rho~ (2), then V = t*V1 - u*V2 and W alike (3 + 3):
-    8 flops; the (n, n-1) entry 4, the sectoral 10. Sums per (n, m >= 1): sx 8, sy 8, sz 4 = 20 flops
-    (F-factors are folded into the tables); m = 0: 6. Setup/scaling (~20) ignored.
+    One pass per degree row n = 1..nmax+1. Recursion, per general entry: t = a*z~, u = b*rho~ (2), then
+    V = t*V1 - u*V2 and W alike (3 + 3): 8 flops; the (n, n-1) entry 3, the sectoral 8. Every computed
+    entry is then accumulated into the degree n-1 sums: sx += XV*V + XW*W, sy, sz alike: 12 flops.
+    Setup/scaling (~20) ignored.
     """
     total = 0
     for n in range(1, nmax + 2):
         top = min(n, mmax + 1)
         general = min(top + 1, n - 1) if n >= 2 else 0
-        total += 8 * general + (4 if top >= n - 1 else 0) + (10 if top >= n else 0)
-        d = n - 1
-        total += 6 + 20 * min(d, mmax)
+        total += 20 * general
+        if top >= n - 1:
+            total += 3 + 12
+        if top >= n:
+            total += 8 + 12
     return total
 
 

@@ -85,10 +85,19 @@ def test_builtin_scenarios_get_default_dispersions():
     assert job.model == "scenario"
     assert set(job.spec.standard) == {"engine.thrust_frac", "engine.isp_frac", "mass.initial_kg"}
     assert job.spec.step == "pre_landing_burn" and "no_cutoff" in job.spec.faults
-    for name in ("chandrayaan-3",):
-        if name in builtin_scenario_names():
-            job = prepare_job(name, 0)
-            assert job.model == "descent_batch"
+
+
+
+def test_chandrayaan3_by_name_runs_with_default_dispersions(tmp_path):
+    from lunapole.scenario.load import builtin_scenario_names
+
+    if "chandrayaan-3" not in builtin_scenario_names():
+        pytest.skip("chandrayaan-3 scenario not shipped")
+    res = run_campaign("chandrayaan-3", 12, 0, tmp_path / "c3", workers=1, progress=False, report=False)
+    assert res.summary["model"] == "descent_batch"  # whole mission before the descent run once, nominal
+    assert "in.navigation.position_m.east" in res.table.column_names
+    margin = res.summary["propellant_margin_kg"]
+    assert margin is not None and margin["p50"] > 0.0  # kg left at touchdown
 
 
 def test_descent_without_dispersions_gets_the_default_table(tmp_path):

@@ -38,6 +38,19 @@ def test_thrust_scale_fault_crashes_with_reason():
     assert td["failure_reason"] in ("hard_landing", "tip_over", "propellant_exhausted", "hit_terrain_before_target")
 
 
+@pytest.mark.parametrize("fault, outcome", [
+    ({"type": "engine_out", "step": "descent", "time_s": 960.0}, "landed"),  # one of four lost in terminal descent
+    ({"type": "nav_bias", "step": "descent", "velocity_m_s": [0.5, 0.5, 0.5]}, "landed"),
+])
+def test_descent_faults_are_applied(fault, outcome):
+    raw = copy.deepcopy(read_toml(EXAMPLE))
+    raw["faults"] = [fault]
+    res = run_scenario(scenario_from_dict(raw, source=str(EXAMPLE)), write_outputs=False)
+    assert res.outcome == outcome
+    if fault["type"] == "nav_bias":  # guidance flies the biased estimate: touchdown misses by metres
+        assert 0.5 < res.touchdown["miss_distance_m"] < 100.0
+
+
 def test_bad_descent_inputs_are_scenario_errors():
     raw = copy.deepcopy(read_toml(EXAMPLE))
     raw["sequence"][0]["target"] = {"lat_deg": -69.0}
@@ -68,3 +81,32 @@ def test_cli_json_has_touchdown():
     assert out.returncode == 0, out.stderr
     td = json.loads(out.stdout)["touchdown"]
     assert KEYS <= set(td) and td["success"] is True
+
+
+def test_lat_lon_target_with_automatic_ignition():
+    """A lat/lon target 800 km ahead of the perilune; ignition_range_km = 750 coasts ~30 s (50 km at
+    1.69 km/s, two-body) before igniting, then lands on the target."""
+    from types import SimpleNamespace
+
+    from lunapole.scenario.run import initial_state
+    from lunapole.scenario.steps import powered_descent as pd
+
+    raw = copy.deepcopy(read_toml(EXAMPLE))
+    scn = scenario_from_dict(raw, source=str(EXAMPLE))
+    s0 = initial_state(scn)
+    probe = pd.PoweredDescentStep(type="powered_descent", target={"downrange_km": 800.0})
+    lat, lon = pd._target_latlon(probe, SimpleNamespace(state=s0))
+    raw["sequence"][0]["target"] = {"lat_deg": lat, "lon_deg": lon}
+    raw["sequence"][0]["ignition_range_km"] = 750.0
+    res = run_scenario(scenario_from_dict(raw, source=str(EXAMPLE)), write_outputs=False)
+    start = next(e for e in res.events if e.type == "powered_descent_start")
+    assert 20.0 < start.epoch_tdb_s - s0.epoch_tdb_s < 40.0  # s, 50 km / ~1.7 km/s
+    assert res.outcome == "landed", res.stop_reason
+    assert res.touchdown["miss_distance_m"] < 50.0
+    # unreachable: a target behind the vehicle's ground track by 90 deg of longitude never comes within 10 km
+    raw["sequence"][0]["target"] = {"lat_deg": 0.0, "lon_deg": lon + 90.0}
+    raw["sequence"][0]["ignition_range_km"] = 10.0
+    from lunapole.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError, match="ignition_range_km"):
+        run_scenario(scenario_from_dict(raw, source=str(EXAMPLE)), write_outputs=False)

@@ -16,7 +16,7 @@ import pytest
 from numba import njit
 
 from lunapole.gravity.reference import acceleration_numpy, potential_numpy
-from lunapole.kernels.gravity import (new_work, sh_acceleration, sh_acceleration_batch, sh_potential,
+from lunapole.kernels.gravity import (new_block_work, new_work, sh_acceleration, sh_acceleration_batch, sh_potential,
                                       sh_potential_batch)
 
 from gravity_helpers import kaula_field
@@ -53,8 +53,13 @@ def test_batch_is_bitwise_the_single_point_kernel(degree, npts, threads):
     pot = np.full(npts, np.nan)
     sh_acceleration_batch(r, gm, ref, nmax, mmax, tables, row_start, acc, threads=threads)
     sh_potential_batch(r, gm, ref, nmax, mmax, tables, row_start, pot, threads=threads)
-    assert np.array_equal(acc, acc1)  # same compiled code per point: identical bits, every row written
-    assert np.array_equal(pot, pot1)
+    assert not np.isnan(acc).any() and not np.isnan(pot).any()  # every row written
+    if npts:
+        # same arithmetic per point (pairs of points share table loads): identical bits as measured; the
+        # contract is 1e-15 of |a| (a different vectorization of the pair loop could move the last bit)
+        rel = np.linalg.norm(acc - acc1, axis=1) / np.linalg.norm(acc1, axis=1)
+        assert rel.max() <= 1e-15
+    assert np.array_equal(pot, pot1)  # the potential batch runs sh_potential itself
     if npts:
         # physics: the numpy twin (independent code, same recursion); |a| ~ 0.5-1.6 m/s^2, roundoff level
         assert np.abs(acc - acceleration_numpy(field, r)).max() < 1e-14  # m/s^2
@@ -92,26 +97,27 @@ import numpy as np
 from numba import njit
 from numba.core.runtime import rtsys
 from lunapole.gravity import SphericalHarmonicField
-from lunapole.kernels.gravity import sh_acceleration_block, sh_potential_block
+from lunapole.kernels.gravity import new_block_work, sh_acceleration_block, sh_potential_block
 n = 30
 c = np.eye(n + 1) * 1e-6
 c[0, 0] = 1.0
 args = SphericalHarmonicField(4.9e12, 1.738e6, c, c * 0.5, n, n).kernel_args()
 
 @njit
-def run(r, gm, ref, nmax, mmax, tables, row_start, work, acc, pot):
-    sh_acceleration_block(r, 0, r.shape[0], gm, ref, nmax, mmax, tables, row_start, work, acc)
+def run(r, gm, ref, nmax, mmax, tables, row_start, work, work2, acc, pot):
+    sh_acceleration_block(r, 0, r.shape[0], gm, ref, nmax, mmax, tables, row_start, work2, acc)
     sh_potential_block(r, 0, r.shape[0], gm, ref, nmax, mmax, tables, row_start, work, pot)
 
 r1 = np.array([[1.8e6, 1e5, -1e5]])
-run(r1, *args, np.empty((1, 3)), np.empty(1))  # compile first (initializes NRT with stats on)
+work2 = new_block_work(n)
+run(r1, *args, work2, np.empty((1, 3)), np.empty(1))  # compile first (initializes NRT with stats on)
 deltas = []
-for k in (10, 2000):
+for k in (11, 2001):  # odd: the pair loop and the single-point tail
     r = np.tile([1.8e6, 1e5, -1e5], (k, 1))
     acc = np.empty((k, 3))
     pot = np.empty(k)
     a = rtsys.get_allocation_stats().alloc
-    run(r, *args, acc, pot)
+    run(r, *args, work2, acc, pot)
     deltas.append(rtsys.get_allocation_stats().alloc - a)
 print(deltas[0], deltas[1])
 """
@@ -127,5 +133,6 @@ def test_block_kernels_do_not_allocate():
     assert few == many  # per-call dispatch constant only; zero allocations per point
 
 
-def test_new_work_shape():
+def test_scratch_shapes():
     assert new_work(100).shape == (6, 102)
+    assert new_block_work(100).shape == (2, 6, 102)

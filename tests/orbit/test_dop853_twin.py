@@ -66,3 +66,14 @@ def test_step_and_interpolant_match_scipy_twin():
     ref_norm = abs(h) * e5 / np.sqrt((e5 + 0.01 * e3) * 7)
     got = D._error_norm(K, h, y0, ynew, 1e-9, np.full(7, 1e-3))
     assert abs(got / ref_norm - 1) < 1e-6  # the E3/E5 sums cancel ~8 digits: rounding-level agreement
+
+
+def test_tableau_copy_equals_scipy():
+    # lunapole.kernels.dop853_tableau is a copy of scipy's DOP853 coefficients (so that the propagator does not
+    # import scipy.integrate); every float64 must be bit-identical to scipy's.
+    from lunapole.kernels import dop853_tableau as T
+
+    for name in ("A", "B", "C", "D", "E3", "E5"):
+        ref = np.asarray(getattr(dc, name), dtype=np.float64)
+        assert getattr(T, name).shape == ref.shape and np.array_equal(getattr(T, name), ref), name
+    assert (T.N_STAGES, T.N_STAGES_EXTENDED) == (dc.N_STAGES, dc.N_STAGES_EXTENDED)

@@ -8,7 +8,7 @@ import pytest
 
 from lunapole.errors import DataError, EphemerisCoverageError, LunapoleError
 from lunapole.terrain import projection
-from lunapole.terrain.dem import Dem, parse_pds3_label, read_dem, write_geotiff, write_pds3_ldem
+from lunapole.terrain.dem import Dem, parse_pds3_label, read_block, read_dem, write_geotiff, write_pds3_ldem
 
 
 def test_projection_matches_pyproj():
@@ -86,6 +86,8 @@ def test_pds3_product_round_trip(tmp_path, lola_dem, sample_type, tol_m):
         assert (dem.x0_m, dem.y0_m, dem.dx_m) == (lola_dem.x0_m, lola_dem.y0_m, lola_dem.dx_m)
         err = np.max(np.abs(np.asarray(dem.elevation_m[:, :]) - lola_dem.elevation_m))
         assert err <= tol_m + 1e-9  # m: 0.5 m DN quantisation for int16, float32 km rounding for PC_REAL
+        block = read_block(dem, 10, 20, 5, 50)  # file read without mapping pages
+        assert np.max(np.abs(block - lola_dem.elevation_m[10:20, 5:50])) <= tol_m + 1e-9
 
 
 def test_pds3_label_image_size_mismatch(tmp_path, lola_dem):

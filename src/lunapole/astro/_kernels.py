@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import importlib.util
 import os
 import tempfile
 import threading
@@ -67,7 +68,12 @@ def find_kernel(filename: str, package: str | None, package_relpath: str | None)
         return found
     if package is not None and package_relpath is not None:
         try:
-            candidate = Path(str(importlib.resources.files(package).joinpath(package_relpath)))
+            # find_spec locates a top-level package without running its __init__ (importing lunarsky
+            # imports astropy: ~1 s per process, benchmarks/RESULTS-coldstart.md)
+            spec = importlib.util.find_spec(package)
+            roots = list(spec.submodule_search_locations or []) if spec is not None else []
+            candidate = (Path(roots[0]) / package_relpath if roots and "." not in package
+                         else Path(str(importlib.resources.files(package).joinpath(package_relpath))))
         except ModuleNotFoundError:
             candidate = None
         if candidate is not None and candidate.is_file():

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import pyarrow as pa
 
-from lunapole.campaign.dispersions import DispersionSpec, parse_dispersions
+from lunapole.campaign.dispersions import parse_dispersions
 from lunapole.campaign.models import CampaignJob, build_model, choose_model, normalize_outcomes
 from lunapole.campaign.store import CampaignStore, Manifest, chunk_ranges, read_results, sha256_text
 from lunapole.errors import LunapoleError, ScenarioError

@@ -60,7 +60,9 @@ class Vehicle:
 
     def __post_init__(self) -> None:
         if not self.engines:
-            raise ScenarioError(f"vehicle {self.name!r}: no engines; add [[spacecraft.engines]] with thrust_n and isp_s")
+            raise ScenarioError(
+                f"vehicle {self.name!r}: no engines; add [[spacecraft.engines]] with thrust_n and isp_s"
+            )
         if self.dry_mass_kg <= 0 or self.propellant_kg < 0:
             raise ScenarioError(
                 f"vehicle {self.name!r}: dry_mass_kg={self.dry_mass_kg} must be > 0 and "
@@ -155,8 +157,8 @@ class Vehicle:
             )
             for i, e in enumerate(d.get("engines") or [])
         )
-        lim = d.get("limits") or {}
-        limits = Limits(
+        lim = {k: v for k, v in (d.get("limits") or {}).items() if v is not None}
+        limits = Limits(  # limits not given: the Limits defaults (2 m/s, 0.5 m/s, 10 deg; slope unchecked)
             vertical_speed_m_s=lim.get("vertical_speed_m_s", 2.0),
             horizontal_speed_m_s=lim.get("horizontal_speed_m_s", 0.5),
             tilt_deg=lim.get("tilt_deg", 10.0),
@@ -171,8 +173,8 @@ def default_lunar_lander() -> Vehicle:
 
     Published: mass 1752 kg (ISRO), 4 x 800 N main engines, touchdown limits 2 m/s vertical,
     0.5 m/s horizontal, 12 deg slope. NOT published, assumed here: Isp 310 s (typical MMH/MON3 800 N
-    class), propellant 950 kg (Chandrayaan-2 Vikram carried 845 kg for 1471 kg, press; scaled up), throttle 40-100 %, tilt limit 10 deg,
-    slew rate 10 deg/s.
+    class), propellant 950 kg (Chandrayaan-2 Vikram carried 845 kg for 1471 kg, press; scaled up),
+    throttle 40-100 %, tilt limit 10 deg, slew rate 10 deg/s.
     """
     return Vehicle(
         dry_mass_kg=1752.0 - 950.0,

@@ -21,7 +21,8 @@ Guidance (Klumpp 1974, Automatica 10, eq. 7; Apollo P63/P64): in guidance coordi
     a = 12 (r_T - r) / T^2 - 6 (v_T + v) / T + a_T
 
 and ``T`` solves the downrange cubic ``j_T T^3 - 6 a_T T^2 + (18 v_T + 6 v) T + 24 (r - r_T) = 0``
-(Klumpp eq. 12 with the target jerk ``j_T``) each cycle until ``T < TGO_COUNTDOWN_S``, then counts down. The thrust is that acceleration minus gravity and the
+(Klumpp eq. 12 with the target jerk ``j_T``) each cycle until ``T < TGO_COUNTDOWN_S``, then counts down.
+The thrust is that acceleration minus gravity and the
 frame terms, limited to the throttle range, the phase's tilt limit and the slew rate.
 
 Phase table ``phases (n_phase, NPAR)`` float64, one row per phase, columns ``P_*`` below. Kinds:
@@ -50,6 +51,12 @@ else:
     from numba import njit, prange
 
 from lunapole.kernels.gravity import sh_acceleration  # noqa: E402  (compiled; also used by the twin)
+
+if not globals().get("_PURE_PYTHON", False):  # numba's cache does not see changes in the inlined gravity kernel
+    from lunapole.kernels import _numba_cache
+    from lunapole.kernels import gravity as _gravity
+
+    _numba_cache.invalidate_stale(__file__, [_gravity.__file__])
 
 G0 = 9.80665
 # FMA contraction and reassociation only (no finite-math or approximate-function flags): results stay
@@ -401,9 +408,10 @@ def simulate_one(
     ``x0 (7,)`` [r, v, m] TARGET_ENU; ``tmin_unit``/``tmax_unit``: thrust of one engine at min/max
     throttle (N, axial); ``t_out``: engine-out time (s, inf: none); ``mis1``/``mis2``: misalignment (rad);
     ``limits (4,)`` touchdown limits [vertical m/s, horizontal m/s, tilt rad, unused];
-    ``gp_f, gp_i, tables, col_start``: optional spherical-harmonic gravity (see :func:`derivs`; the truth
+    ``gp_f, gp_i, tables, col_start``: optional spherical-harmonic gravity (see :func:`derivs_sh`; the truth
     model only, guidance assumes central gravity);
-    ``hist``: (k, 10) array filled with [t, r(3), v(3), m, phase, commanded thrust N] at each step when it has rows (else untouched).
+    ``hist``: (k, 10) array filled with [t, r(3), v(3), m, phase, commanded thrust N] at each step when it
+    has rows (else untouched).
     """
     n_phase = phases.shape[0]
     x = x0.copy()
@@ -531,8 +539,10 @@ def simulate_one(
                         tgo = 1.0
                 tg = max(tgo, phases[phase, P_EXIT_TGO], 1e-2)  # gains grow as 1/T^2: freeze at the exit time-to-go
                 a_d = poly_accel(gf[9], gf[11], rt_d, vt_d, at_d, tg)
-                a_c = poly_accel(0.0, gf[12], phases[phase, P_RT + 1], phases[phase, P_VT + 1], phases[phase, P_AT + 1], tg)
-                a_u = poly_accel(gf[10], gf[13], phases[phase, P_RT + 2], phases[phase, P_VT + 2], phases[phase, P_AT + 2], tg)
+                a_c = poly_accel(0.0, gf[12], phases[phase, P_RT + 1], phases[phase, P_VT + 1],
+                                 phases[phase, P_AT + 1], tg)
+                a_u = poly_accel(gf[10], gf[13], phases[phase, P_RT + 2], phases[phase, P_VT + 2],
+                                 phases[phase, P_AT + 2], tg)
                 # curvilinear -> Cartesian: centripetal and transport terms of motion over the sphere
                 vh_x = xe[3] - gf[13] * gf[0]
                 vh_y = xe[4] - gf[13] * gf[1]

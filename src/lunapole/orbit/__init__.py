@@ -16,10 +16,11 @@ from lunapole.orbit.forces import ForceModel
 from lunapole.orbit.propagate import Event, HeightGrid, Trajectory, propagate
 from lunapole.orbit.state import State
 from lunapole.orbit.targeting import Solution, solve, target_burn_for_orbit
+from lunapole.orbit.warmup import start_warmup_process, warmup
 
 __all__ = [
     "Event", "FiniteBurn", "ForceModel", "HeightGrid", "KeplerianElements", "Solution", "State", "Trajectory",
     "apoapsis_altitude_m", "apply_impulsive_burn", "elements_from_rv", "elements_from_state", "kepler_propagate",
     "kepler_propagate_state", "keplerian_to_state", "local_axes", "oem_text", "periapsis_altitude_m", "propagate",
-    "solve", "target_burn_for_orbit", "write_csv", "write_oem",
+    "solve", "start_warmup_process", "target_burn_for_orbit", "warmup", "write_csv", "write_oem",
 ]

@@ -27,6 +27,7 @@ from lunapole.errors import LunapoleError, ScenarioError
 from lunapole.kernels import dop853 as D
 from lunapole.orbit.forces import ForceModel, PreparedForces
 from lunapole.orbit.state import State
+from lunapole.orbit.warmup import wait_for_warmup_process
 
 EVENT_TYPES = ("impact", "altitude", "periapsis", "apoapsis", "epoch")
 _KIND_SPHERE, _KIND_TERRAIN, _KIND_RDOTV, _KIND_EPOCH = 0, 1, 2, 3
@@ -192,6 +193,7 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
     """Propagate ``state`` under ``force_model``; see the module docstring for events and burns."""
     if not isinstance(state, State):
         raise ScenarioError(f"propagate: state must be a lunapole.orbit.State, got {type(state).__name__}")
+    wait_for_warmup_process()  # kernels being compiled by a background process: load them, don't recompile
     t0 = state.epoch_tdb_s
     if until_tdb_s is not None and duration_s is not None:
         raise ScenarioError("propagate: give duration_s or until_tdb_s, not both")
@@ -224,7 +226,8 @@ def propagate(state: State, force_model: ForceModel, duration_s: float | None = 
                                     f"height_m (regular MOON_ME grid), got {type(terrain).__name__}") from exc
         tgrid, hgrid = terrain.kernel_args()
     else:
-        tgrid, hgrid = HeightGrid(np.array([-90.0, 90.0]), np.array([0.0, 180.0]), np.zeros((2, 2))).kernel_args()
+        tgrid, hgrid = np.zeros(4), np.zeros((2, 2))
+        hgrid.flags.writeable = False  # same array type as HeightGrid.kernel_args: one compiled kernel
     if np.linalg.norm(state.r_m) <= reference_radius_m and "impact" in stop_on:
         raise ScenarioError(f"propagate: initial altitude {np.linalg.norm(state.r_m) - reference_radius_m:.1f} m "
                             "is below the reference surface")

@@ -212,7 +212,7 @@ def read_npy_with_json(path: str | Path) -> Dem:
     if raw.ndim != 2:
         raise DataError(f"{str(p)!r}: expected a 2-D height array, got shape {raw.shape}")
     scale = 1000.0 if meta.get("units") == "km" else 1.0
-    z = _ScaledMemmap(raw, scale, 0.0) if raw.size > 50_000_000 else np.asarray(raw, dtype=np.float64) * scale
+    z = _ScaledMemmap(raw, scale, 0.0) if raw.size > 4_000_000 else np.asarray(raw, dtype=np.float64) * scale
     g = meta["geotransform_gdal"]
     return Dem(z, g[0], g[3], g[1], -g[5], radius, projection.SOUTH_POLAR_STEREO_PROJ4, str(p), meta)
 

@@ -63,6 +63,8 @@ class PoweredDescentStep(StepBase):
     descent from orbit) or ``convex`` (fuel-optimal, flat ground: starts below ``15 km`` only).
     ``phases`` (polynomial): ordered phase tables; default Chandrayaan-3-like. Navigation errors:
     white noise sigmas and an altimeter bias; ``misalignment_deg`` of the thrust; ``seed`` for the noise.
+    ``ignition_range_km``: first coast (two-body) until the ground range to a lat/lon target falls to this
+    value (e.g. 750 km for the default Chandrayaan-3-like phases), then ignite.
     ``gravity = "scenario"`` flies the polynomial descent in the scenario's spherical-harmonic field (``[forces]
     gravity``, truncated to ``gravity_degree``) instead of central gravity (guidance still assumes central)."""
 
@@ -84,10 +86,14 @@ class PoweredDescentStep(StepBase):
     seed: int = Field(default=0, ge=0)
     gravity: Literal["central", "scenario"] = "central"
     gravity_degree: int = Field(default=20, ge=2, le=200)
+    ignition_range_km: float | None = Field(default=None, gt=0.0, le=3000.0)
     supported_faults: ClassVar[frozenset[str]] = frozenset({"engine_out", "thrust_scale", "nav_bias"})
 
     @model_validator(mode="after")
     def _guidance_options(self) -> "PoweredDescentStep":
+        if self.ignition_range_km is not None and self.target.lat_deg is None:
+            raise ValueError("ignition_range_km needs a lat_deg/lon_deg target (a downrange_km target is "
+                             "already measured from the ignition point)")
         if self.phases is not None:
             if self.guidance != "polynomial":
                 raise ValueError("phases are only used with guidance = 'polynomial'")
@@ -137,6 +143,54 @@ def _target_latlon(step: PoweredDescentStep, ctx: StepContext) -> tuple[float, f
     p = math.cos(ang_c) * p + math.sin(ang_c) * left
     lat, lon, _ = frames.cartesian_to_selenographic(p * MOON_MEAN_RADIUS_M)
     return float(lat), float(lon)
+
+
+def _ground_range_m(epochs, r_j2000, lat0: float, lon0: float) -> np.ndarray:
+    """Great-circle distance (m, on the mean sphere) from the sub-vehicle points to the target."""
+    from lunapole.astro import frames
+    from lunapole.astro.constants import MOON_MEAN_RADIUS_M
+
+    rot = np.asarray(frames.rotation("J2000", "MOON_ME", np.asarray(epochs, float)))
+    r_me = np.einsum("nij,nj->ni", rot.reshape(-1, 3, 3), np.atleast_2d(r_j2000))
+    u = r_me / np.linalg.norm(r_me, axis=1, keepdims=True)
+    t = np.asarray(frames.selenographic_to_cartesian_m(lat0, lon0, 0.0, 1.0))
+    return MOON_MEAN_RADIUS_M * np.arccos(np.clip(u @ t, -1.0, 1.0))
+
+
+def _coast_to_ignition(step: PoweredDescentStep, ctx: StepContext, lat0: float, lon0: float) -> None:
+    """Two-body coast until the ground range to the target falls to ``ignition_range_km`` (within one orbit)."""
+    from lunapole.astro.constants import MOON_GM_M3_S2
+    from lunapole.errors import InfeasibleError
+    from lunapole.orbit import State
+    from lunapole.orbit.elements import kepler_propagate
+
+    s = ctx.state
+    r, v = np.asarray(s.r_m, float), np.asarray(s.v_m_s, float)
+    inv_a = 2.0 / np.linalg.norm(r) - (v @ v) / MOON_GM_M3_S2
+    period = 2 * math.pi / math.sqrt(MOON_GM_M3_S2 * inv_a ** 3) if inv_a > 0 else 7200.0
+    ts = np.arange(0.0, period + 5.0, 5.0)
+    rs = np.array([kepler_propagate(r, v, t)[0] for t in ts])
+    rng = _ground_range_m(s.epoch_tdb_s + ts, rs, lat0, lon0)
+    want = step.ignition_range_km * 1e3
+    idx = np.flatnonzero((rng[:-1] >= want) & (rng[1:] < want))
+    if idx.size == 0:
+        k = int(np.argmin(rng))
+        raise InfeasibleError(
+            f"{ctx.step_label}: ignition_range_km: the ground track never comes within {step.ignition_range_km:.0f} km "
+            f"of the target during the next orbit (closest {rng[k] / 1e3:.0f} km, {ts[k]:.0f} s after the step starts); "
+            "move the target, change the orbit or raise ignition_range_km"
+        )
+    lo, hi = ts[idx[0]], ts[idx[0] + 1]
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        rm = kepler_propagate(r, v, mid)[0]
+        if _ground_range_m([s.epoch_tdb_s + mid], rm, lat0, lon0)[0] >= want:
+            lo = mid
+        else:
+            hi = mid
+    r1, v1 = kepler_propagate(r, v, hi)
+    ctx.state = State(s.epoch_tdb_s + hi, r1, v1, s.mass_kg)
+    ctx.report(f"coasted {hi:.1f} s (two-body) to ignition {step.ignition_range_km:.0f} km from the target")
 
 
 def _slope_fn(ctx: StepContext, lat0: float, lon0: float):
@@ -189,15 +243,17 @@ def execute(step: PoweredDescentStep, ctx: StepContext) -> StepResult:
     from lunapole.errors import ScenarioError
     from lunapole.orbit import State
 
-    s0 = ctx.state
     vehicle = Vehicle.from_spacecraft(ctx.spacecraft, name="spacecraft")
-    if s0.mass_kg <= vehicle.dry_mass_kg:
+    if ctx.state.mass_kg <= vehicle.dry_mass_kg:
         raise ScenarioError(
-            f"{ctx.step_label}: mass {s0.mass_kg:.1f} kg at ignition is not above dry_mass_kg "
+            f"{ctx.step_label}: mass {ctx.state.mass_kg:.1f} kg at ignition is not above dry_mass_kg "
             f"{vehicle.dry_mass_kg:.1f} kg; no propellant left for the descent"
         )
-    vehicle = vehicle.with_changes(propellant_kg=s0.mass_kg - vehicle.dry_mass_kg)
     lat0, lon0 = _target_latlon(step, ctx)
+    if step.ignition_range_km is not None:
+        _coast_to_ignition(step, ctx, lat0, lon0)
+    s0 = ctx.state
+    vehicle = vehicle.with_changes(propellant_kg=s0.mass_kg - vehicle.dry_mass_kg)
     r0, v0 = state_to_target_enu(s0.epoch_tdb_s, s0.r_m, s0.v_m_s, lat0, lon0)
 
     # faults
