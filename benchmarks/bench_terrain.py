@@ -7,7 +7,7 @@ Verdict and measured figures: benchmarks/RESULTS-terrain.md. Ratios are measured
    ``horizon_bruteforce_deg``, one-cell steps to the grid edge, exact geometry) timed on a subset of cells
    and scaled to the full grid. Goal: < 60 s on 2 cores.
 2. A year (8,760 hourly epochs) of illumination statistics from that horizon map. Goal: < 30 s.
-3. Peak resident memory (ru_maxrss of a child process) of the tiled pipeline (tile 512, halo 5 km,
+3. Peak resident memory (VmHWM of a child process) of the tiled pipeline (tile 512, halo 5 km,
    coarse far field x16, 360 azimuths, one week hourly) on memory-mapped synthetic models of growing
    size, processing the same number of tiles: memory must not grow with the model. Goal: < 4 GB.
 
@@ -95,8 +95,11 @@ et = epochs_tdb_s("2026-01-01", "2026-01-07T23:00:00", 1.0)
 t0 = time.perf_counter()
 tiled_illumination(dem, et, sys.argv[2], tile=512, halo_m=5000.0, n_az=360, coarse_factor=16,
                    max_tiles=int(sys.argv[3]))
-print(json.dumps({"shape": list(dem.shape), "seconds": time.perf_counter() - t0,
-                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+# VmHWM: peak RSS of this process's own address space since exec. ru_maxrss is not used: on Linux it
+# inherits the parent's RSS at fork (the benchmark parent holds a 720 MB horizon map and wrote the model).
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(json.dumps({"shape": list(dem.shape), "seconds": time.perf_counter() - t0, "maxrss_mb": int(hwm) / 1024.0,
+                  "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
 """
 
 
@@ -141,8 +144,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="400 x 400 model and one month (smoke run)")
     ap.add_argument("--mem-sizes", default="6000,30000", help="model sizes for the memory test ('' to skip)")
+    ap.add_argument("--mem-only", action="store_true", help="only the memory test")
     args = ap.parse_args()
     n = 400 if args.quick else 1000
+    if args.mem_only:
+        for rec in bench_memory([int(s) for s in args.mem_sizes.split(",") if s]):
+            _print_mem(rec)
+        return
     hm, h = bench_horizon(n)
     print(f"horizon {n}x{n}x{h['n_az']}: sweep {h['sweep_s']:.1f} s "
           f"({h['sweep_cell_az_per_s'] / 1e6:.1f} M cell-az/s); numpy ray march "
@@ -160,12 +168,18 @@ def main() -> None:
           f"{'met' if min(i['illumination_s'], i['illumination_cpu_s'] / 2) < 30 else 'MISSED'} "
           f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     sizes = [int(s) for s in args.mem_sizes.split(",") if s]
+    del hm
     if sizes:
         for rec in bench_memory(sizes):
-            print(f"tiled {rec['shape'][0]}x{rec['shape'][1]} ({rec['file_gb']:.1f} GB float32 on disk, written "
-                  f"in {rec['write_s']:.0f} s): 1 tile of 512^2 + 5 km halo + far field, one week hourly: "
-                  f"{rec['seconds']:.0f} s, peak RSS {rec['maxrss_mb']:.0f} MB; goal < 4096 MB: "
-                  f"{'met' if rec['maxrss_mb'] < 4096 else 'MISSED'}", flush=True)
+            _print_mem(rec)
+
+
+def _print_mem(rec: dict) -> None:
+    print(f"tiled {rec['shape'][0]}x{rec['shape'][1]} ({rec['file_gb']:.1f} GB float32 on disk, written "
+          f"in {rec['write_s']:.0f} s): 1 tile of 512^2 + 5 km halo + far field, one week hourly: "
+          f"{rec['seconds']:.0f} s, peak RSS {rec['maxrss_mb']:.0f} MB (ru_maxrss {rec['ru_maxrss_mb']:.0f} MB, "
+          f"includes the parent's RSS at fork); goal < 4096 MB: "
+          f"{'met' if rec['maxrss_mb'] < 4096 else 'MISSED'}", flush=True)
 
 
 if __name__ == "__main__":

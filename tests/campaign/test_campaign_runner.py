@@ -103,6 +103,11 @@ def test_cli_json_summary_and_standalone_html(tmp_path, capsys):
     assert set(s["propellant_margin_kg"]) == {"p01", "p50", "p99"}
     page = (tmp_path / "j" / "campaign.html").read_text()
     assert "<script src=" not in page and "Plotly.newPlot" in page  # plotly.js inlined: works offline
+    from lunapole.campaign import campaign_report_section
+
+    section = campaign_report_section(tmp_path / "j")  # for the report package: plotly.js loaded once by the page
+    assert len(section.figures) == 3 and "3-sigma ellipse" in section.figures[0].to_json()
+    assert len(section.html) < 1_000_000 and "Wilson 95 %" in section.html
     manifest = json.loads((tmp_path / "j" / "manifest.json").read_text())
     assert manifest["seed"] == 9 and manifest["n"] == 400 and "pyarrow" in manifest["versions"]
     assert manifest["scenario_text"] == TOY.read_text()

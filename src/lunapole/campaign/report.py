@@ -53,10 +53,12 @@ def campaign_figures(table: pa.Table, summary: dict[str, Any]) -> list:
     import plotly.graph_objects as go
 
     figs = []
+    from lunapole.campaign.stats import column_array
+
     head = table.slice(0, MAX_SCATTER_POINTS)
-    east = head.column("landing_east_m").to_numpy(zero_copy_only=False)
-    north = head.column("landing_north_m").to_numpy(zero_copy_only=False)
-    ok = head.column("success").to_numpy(zero_copy_only=False).astype(bool)
+    east = column_array(head, "landing_east_m")
+    north = column_array(head, "landing_north_m")
+    ok = column_array(head, "success")
     scatter = go.Figure()
     for mask, name, colour in ((ok, "success", "#1f77b4"), (~ok, "failure", "#d62728")):
         scatter.add_trace(go.Scattergl(x=east[mask], y=north[mask], mode="markers", name=name,
@@ -71,7 +73,7 @@ def campaign_figures(table: pa.Table, summary: dict[str, Any]) -> list:
                           yaxis_title="north (m)", yaxis={"scaleanchor": "x", "scaleratio": 1})
     figs.append(scatter)
 
-    margin = table.column("propellant_margin_kg").to_numpy(zero_copy_only=False)
+    margin = column_array(table, "propellant_margin_kg")
     margin = margin[np.isfinite(margin)]
     if len(margin):
         hist = go.Figure(go.Histogram(x=margin, nbinsx=60))

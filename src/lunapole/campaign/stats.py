@@ -29,6 +29,30 @@ ELLIPSE_SIGMA = 3.0
 ELLIPSE_CONTAINMENT = 1.0 - math.exp(-ELLIPSE_SIGMA**2 / 2.0)  # 0.98889, chi-square 2 dof
 
 
+def column_array(table: pa.Table, name: str) -> np.ndarray:
+    """A numeric/bool column as numpy (nulls -> NaN) straight from the Arrow buffers.
+
+    ``pyarrow``'s own ``to_numpy`` imports pandas (about a second per process), which the campaign never
+    needs otherwise.
+    """
+    arr = table.column(name).combine_chunks()
+    n, off = len(arr), arr.offset
+    validity, data = arr.buffers()[0], arr.buffers()[1]
+    if pa.types.is_boolean(arr.type):
+        bits = np.unpackbits(np.frombuffer(data, np.uint8), bitorder="little")[off:off + n].astype(bool)
+        if validity is not None:
+            raise ValueError(f"column {name!r}: boolean nulls are not expected")
+        return bits
+    if pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type):
+        dtype = np.dtype(arr.type.to_pandas_dtype())
+        out = np.frombuffer(data, dtype)[off:off + n].astype(np.float64 if validity is not None else dtype)
+        if validity is not None:
+            valid = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")[off:off + n].astype(bool)
+            out[~valid] = np.nan
+        return out
+    return np.asarray(arr.to_pylist())
+
+
 def rankdata(x: np.ndarray) -> np.ndarray:
     """Average ranks (1-based; ties share the mean of their ranks), as ``scipy.stats.rankdata``."""
     x = np.asarray(x)
@@ -106,7 +130,7 @@ def sensitivity(table: pa.Table, failed: np.ndarray) -> list[dict[str, Any]]:
     for name in table.column_names:
         if not (name.startswith("in.") or name in {"fault.engine_out", "fault.no_cutoff"}):
             continue
-        x = table.column(name).to_numpy(zero_copy_only=False).astype(float)
+        x = column_array(table, name).astype(float)
         if not np.all(np.isfinite(x)) or x.min() == x.max():
             continue
         r = float(np.corrcoef(x, y)[0, 1])
@@ -121,7 +145,7 @@ def sensitivity(table: pa.Table, failed: np.ndarray) -> list[dict[str, Any]]:
 
 def summarize(table: pa.Table) -> dict[str, Any]:
     """The campaign summary printed by ``--json`` and stored in ``summary.json``."""
-    success = table.column("success").to_numpy(zero_copy_only=False).astype(bool)
+    success = column_array(table, "success").astype(bool)
     n = len(success)
     k = int(success.sum())
     lo, hi = wilson_interval(k, n)
@@ -131,8 +155,8 @@ def summarize(table: pa.Table) -> dict[str, Any]:
         if not s:
             key = r or "failure"
             counts[key] = counts.get(key, 0) + 1
-    east = table.column("landing_east_m").to_numpy(zero_copy_only=False)
-    north = table.column("landing_north_m").to_numpy(zero_copy_only=False)
+    east = column_array(table, "landing_east_m")
+    north = column_array(table, "landing_north_m")
     disp = landing_dispersion(east, north)
     summary = {
         "n": n,
@@ -140,7 +164,7 @@ def summarize(table: pa.Table) -> dict[str, Any]:
         "success_probability": k / n if n else float("nan"),
         "ci95": [lo, hi],
         "ellipse_3sigma_m": disp["ellipse_3sigma_m"],
-        "propellant_margin_kg": percentiles(table.column("propellant_margin_kg").to_numpy(zero_copy_only=False)),
+        "propellant_margin_kg": percentiles(column_array(table, "propellant_margin_kg")),
         "failure_reasons": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
         "landing": disp,
         "sensitivity": sensitivity(table, ~success)[:10],

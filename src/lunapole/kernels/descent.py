@@ -115,13 +115,57 @@ def normal_pair(seed, counter, channel):
     h = _mix64(seed ^ _mix64(np.uint64(counter) * _CH + np.uint64(channel)))
     while True:
         h = _mix64(h)
-        u = float(h >> _S11) * (2.0 / 9007199254740992.0) - 1.0
+        u = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
         h = _mix64(h)
-        v = float(h >> _S11) * (2.0 / 9007199254740992.0) - 1.0
+        v = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
         q = u * u + v * v
         if q > 0.0 and q < 1.0:
             f = math.sqrt(-2.0 * math.log(q) / q)
             return u * f, v * f
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _polar_first(seed, kc, channel):
+    """(53-bit integers convert exactly through int64, which is one instruction; uint64 is not.)
+
+    First attempt of :func:`normal_pair` for key ``kc = counter * _CH``: ``(h, u, v, q)``."""
+    h = _mix64(seed ^ _mix64(kc + np.uint64(channel)))
+    h = _mix64(h)
+    u = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
+    h = _mix64(h)
+    v = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
+    return h, u, v, u * u + v * v
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _polar_finish(h, u, v, q):
+    """Rest of :func:`normal_pair` from a first attempt (loops only when it was rejected)."""
+    while not (q > 0.0 and q < 1.0):
+        h = _mix64(h)
+        u = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
+        h = _mix64(h)
+        v = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
+        q = u * u + v * v
+    f = math.sqrt(-2.0 * math.log(q) / q)
+    return u * f, v * f
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def normal_quad(seed, counter):
+    """``normal_pair(seed, counter, c)`` for channels c = 0..3 as one 8-tuple (same values).
+
+    The four first attempts are straight-line code so the CPU overlaps their hash and log chains; a
+    rejected attempt (21 %) continues the same hash sequence as :func:`normal_pair`."""
+    kc = np.uint64(counter) * _CH
+    h0, u0, v0, q0 = _polar_first(seed, kc, 0)
+    h1, u1, v1, q1 = _polar_first(seed, kc, 1)
+    h2, u2, v2, q2 = _polar_first(seed, kc, 2)
+    h3, u3, v3, q3 = _polar_first(seed, kc, 3)
+    a0, b0 = _polar_finish(h0, u0, v0, q0)
+    a1, b1 = _polar_finish(h1, u1, v1, q1)
+    a2, b2 = _polar_finish(h2, u2, v2, q2)
+    a3, b3 = _polar_finish(h3, u3, v3, q3)
+    return a0, b0, a1, b1, a2, b2, a3, b3
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -396,6 +440,171 @@ def limit_direction(ux, uy, uz, upx, upy, upz, max_tilt, prev, max_angle, out):
     out[2] = uz / n
 
 
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _accel(rx, ry, rz, vx, vy, vz, m, tx, ty, tz, mu, radius, flat_g, wx, wy, wz):
+    """Acceleration part of :func:`derivs` on plain floats (no arrays: stays in registers)."""
+    if flat_g > 0.0:
+        px = rx
+        py = ry
+        pz = rz
+        gx = 0.0
+        gy = 0.0
+        gz = -flat_g
+    else:
+        px = rx
+        py = ry
+        pz = rz + radius
+        r2 = px * px + py * py + pz * pz
+        k = -mu / (r2 * math.sqrt(r2))
+        gx = k * px
+        gy = k * py
+        gz = k * pz
+    cx = -2.0 * (wy * vz - wz * vy)
+    cy = -2.0 * (wz * vx - wx * vz)
+    cz = -2.0 * (wx * vy - wy * vx)
+    ax_ = wy * pz - wz * py
+    ay_ = wz * px - wx * pz
+    az_ = wx * py - wy * px
+    fx = -(wy * az_ - wz * ay_)
+    fy = -(wz * ax_ - wx * az_)
+    fz = -(wx * ay_ - wy * ax_)
+    return gx + tx / m + cx + fx, gy + ty / m + cy + fy, gz + tz / m + cz + fz
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _rk4_scalar(x0, x1, x2, x3, x4, x5, x6, tx, ty, tz, isp_g0, mu, radius, flat_g, wx, wy, wz, dt):
+    """:func:`rk4_step` on plain floats: returns the new ``(r, v, m)`` as a 7-tuple (same operations)."""
+    mdot = math.sqrt(tx ** 2 + ty ** 2 + tz ** 2) / isp_g0
+    km = -mdot
+    h = 0.5 * dt
+    a1x, a1y, a1z = _accel(x0, x1, x2, x3, x4, x5, x6, tx, ty, tz, mu, radius, flat_g, wx, wy, wz)
+    s0 = x0 + h * x3
+    s1 = x1 + h * x4
+    s2 = x2 + h * x5
+    v2x = x3 + h * a1x
+    v2y = x4 + h * a1y
+    v2z = x5 + h * a1z
+    s6 = x6 + h * km
+    a2x, a2y, a2z = _accel(s0, s1, s2, v2x, v2y, v2z, s6, tx, ty, tz, mu, radius, flat_g, wx, wy, wz)
+    s0 = x0 + h * v2x
+    s1 = x1 + h * v2y
+    s2 = x2 + h * v2z
+    v3x = x3 + h * a2x
+    v3y = x4 + h * a2y
+    v3z = x5 + h * a2z
+    s6 = x6 + h * km
+    a3x, a3y, a3z = _accel(s0, s1, s2, v3x, v3y, v3z, s6, tx, ty, tz, mu, radius, flat_g, wx, wy, wz)
+    s0 = x0 + dt * v3x
+    s1 = x1 + dt * v3y
+    s2 = x2 + dt * v3z
+    v4x = x3 + dt * a3x
+    v4y = x4 + dt * a3y
+    v4z = x5 + dt * a3z
+    s6 = x6 + dt * km
+    a4x, a4y, a4z = _accel(s0, s1, s2, v4x, v4y, v4z, s6, tx, ty, tz, mu, radius, flat_g, wx, wy, wz)
+    c = dt / 6.0
+    return (
+        x0 + c * (x3 + 2.0 * v2x + 2.0 * v3x + v4x),
+        x1 + c * (x4 + 2.0 * v2y + 2.0 * v3y + v4y),
+        x2 + c * (x5 + 2.0 * v2z + 2.0 * v3z + v4z),
+        x3 + c * (a1x + 2.0 * a2x + 2.0 * a3x + a4x),
+        x4 + c * (a1y + 2.0 * a2y + 2.0 * a3y + a4y),
+        x5 + c * (a1z + 2.0 * a2z + 2.0 * a3z + a4z),
+        x6 + c * (km + 2.0 * km + 2.0 * km + km),
+    )
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _frame_scalar(x0, x1, x2, x3, x4, x5, radius, flat_g):
+    """:func:`guidance_frame` on plain floats: returns the same 15 values as a tuple."""
+    if flat_g > 0.0:
+        ux, uy, uz = 0.0, 0.0, 1.0
+        hx, hy = -x0, -x1
+        s = math.sqrt(hx * hx + hy * hy)
+        if s > 1e-6:
+            dx, dy, dz = hx / s, hy / s, 0.0
+        else:
+            vh = math.sqrt(x3 ** 2 + x4 ** 2)
+            if vh > 1e-6:
+                dx, dy, dz = x3 / vh, x4 / vh, 0.0
+            else:
+                dx, dy, dz = 1.0, 0.0, 0.0
+        h = x2
+        pn = 1e300
+        scale = 1.0
+    else:
+        px = x0
+        py = x1
+        pz = x2 + radius
+        pn = math.sqrt(px * px + py * py + pz * pz)
+        ux, uy, uz = px / pn, py / pn, pz / pn
+        c = uz
+        tx, ty, tz = -c * ux, -c * uy, 1.0 - c * uz
+        tn = math.sqrt(tx * tx + ty * ty + tz * tz)
+        sin_th = math.sqrt(ux * ux + uy * uy)
+        theta = math.atan2(sin_th, c)
+        s = radius * theta
+        if tn > 1e-12 and s > 1e-3:
+            dx, dy, dz = tx / tn, ty / tn, tz / tn
+        else:
+            vr = x3 * ux + x4 * uy + x5 * uz
+            hx, hy, hz = x3 - vr * ux, x4 - vr * uy, x5 - vr * uz
+            vh = math.sqrt(hx * hx + hy * hy + hz * hz)
+            if vh > 1e-6:
+                dx, dy, dz = hx / vh, hy / vh, hz / vh
+            else:
+                ex, ey, ez = 1.0 - ux * ux, -ux * uy, -ux * uz
+                en = math.sqrt(ex * ex + ey * ey + ez * ez)
+                dx, dy, dz = ex / en, ey / en, ez / en
+        h = pn - radius
+        scale = radius / pn
+    cx = uy * dz - uz * dy
+    cy = uz * dx - ux * dz
+    cz = ux * dy - uy * dx
+    return (ux, uy, uz, dx, dy, dz, cx, cy, cz, -s, h,
+            (x3 * dx + x4 * dy + x5 * dz) * scale,
+            (x3 * cx + x4 * cy + x5 * cz) * scale,
+            x3 * ux + x4 * uy + x5 * uz,
+            pn)
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _limit_scalar(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt, p0, p1, p2, cos_ang, sin_ang):
+    """:func:`limit_direction` on plain floats with the cosines/sines precomputed: returns the unit vector."""
+    n = math.sqrt(ux * ux + uy * uy + uz * uz)
+    ux, uy, uz = ux / n, uy / n, uz / n
+    c = ux * upx + uy * upy + uz * upz
+    if c > 1.0:
+        c = 1.0
+    if c < -1.0:
+        c = -1.0
+    if max_tilt < math.pi and c < cos_tilt:
+        hx, hy, hz = ux - c * upx, uy - c * upy, uz - c * upz
+        hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+        if hn < 1e-12:
+            hx, hy, hz, hn = 1.0 - upx * upx, -upx * upy, -upx * upz, 1.0
+            hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+        ux = cos_tilt * upx + sin_tilt * hx / hn
+        uy = cos_tilt * upy + sin_tilt * hy / hn
+        uz = cos_tilt * upz + sin_tilt * hz / hn
+    c2 = ux * p0 + uy * p1 + uz * p2
+    if c2 > 1.0:
+        c2 = 1.0
+    if c2 < -1.0:
+        c2 = -1.0
+    if c2 < cos_ang:
+        wx, wy, wz = ux - c2 * p0, uy - c2 * p1, uz - c2 * p2
+        wn = math.sqrt(wx * wx + wy * wy + wz * wz)
+        if wn < 1e-12:
+            wx, wy, wz = upx - p0 * (p0 * upx + p1 * upy + p2 * upz), 0.0, 0.0
+            wn = 1.0
+        ux = cos_ang * p0 + sin_ang * wx / wn
+        uy = cos_ang * p1 + sin_ang * wy / wn
+        uz = cos_ang * p2 + sin_ang * wz / wn
+    n = math.sqrt(ux * ux + uy * uy + uz * uz)
+    return ux / n, uy / n, uz / n
+
+
 @njit(cache=True, fastmath=_FASTMATH)
 def simulate_one(
     x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit, n_engines, t_out,
@@ -414,31 +623,38 @@ def simulate_one(
     has rows (else untouched).
     """
     n_phase = phases.shape[0]
-    x = x0.copy()
-    xp = x0.copy()
+    use_sh = gp_f[0] != 0.0 and flat_g <= 0.0
+    # the spherical-harmonic truth model integrates through the array kernels (gravity dominates its cost)
+    xs = np.empty(7)
+    thrust = np.zeros(3)
     k1 = np.empty(7)
     k2 = np.empty(7)
     k3 = np.empty(7)
     k4 = np.empty(7)
     tmp = np.empty(7)
-    gf = np.empty(15)
-    xe = np.empty(6)
-    thrust = np.zeros(3)
-    tdir = np.empty(3)
-    newdir = np.empty(3)
-    isp_g0_nom = isp_nom * G0
-    work = np.empty((6, gp_i[0] + 2)) if gp_f[0] != 0.0 else np.empty((6, 2))
+    work = np.empty((6, gp_i[0] + 2)) if use_sh else np.empty((6, 2))
     gout = np.empty(3)
-    use_sh = gp_f[0] != 0.0 and flat_g <= 0.0
+    # state on plain floats (registers), not small arrays
+    x0_ = x0[0]
+    x1_ = x0[1]
+    x2_ = x0[2]
+    x3_ = x0[3]
+    x4_ = x0[4]
+    x5_ = x0[5]
+    x6_ = x0[6]
+    pb0, pb1, pb2 = pos_bias[0], pos_bias[1], pos_bias[2]
+    vb0, vb1, vb2 = vel_bias[0], vel_bias[1], vel_bias[2]
+    isp_g0_nom = isp_nom * G0
     isp_g0 = isp_true * G0
     m_est = x0[6]
+    noisy = pos_sig > 0.0 or vel_sig > 0.0 or alt_sig > 0.0
     # initial thrust direction: against the velocity relative to the surface
-    vn = math.sqrt(x[3] ** 2 + x[4] ** 2 + x[5] ** 2)
+    vn = math.sqrt(x3_ ** 2 + x4_ ** 2 + x5_ ** 2)
     if vn > 1e-9:
-        tdir[0], tdir[1], tdir[2] = -x[3] / vn, -x[4] / vn, -x[5] / vn
+        td0, td1, td2 = -x3_ / vn, -x4_ / vn, -x5_ / vn
     else:
-        guidance_frame(x, radius, flat_g, gf)
-        tdir[0], tdir[1], tdir[2] = gf[0], gf[1], gf[2]
+        gfi = _frame_scalar(x0_, x1_, x2_, x3_, x4_, x5_, radius, flat_g)
+        td0, td1, td2 = gfi[0], gfi[1], gfi[2]
     t_cmd = 0.0
     phase = 0
     t_phase = 0.0
@@ -450,8 +666,14 @@ def simulate_one(
     cycle = 0
     nh = hist.shape[0]
     max_angle = tilt_rate * dt * guid_every
+    cos_ang = math.cos(max_angle)
+    sin_ang = math.sin(max_angle)
+    max_tilt = phases[0, P_MAX_TILT]
+    cos_tilt = math.cos(max_tilt)
+    sin_tilt = math.sin(max_tilt)
     code = FAIL_NO_TD
     touched = False
+    dxx, dyy, dzz, dn = td0, td1, td2, 1.0
     while t < max_time:
         n_eng = n_engines
         if t >= t_out:
@@ -460,28 +682,24 @@ def simulate_one(
         tmax = tmax_unit * n_eng
         if step % guid_every == 0:
             # --- navigation: true state + bias + white noise (counter-based, per sample) ---
-            for i in range(6):
-                xe[i] = x[i]
-            xe[0] += pos_bias[0]
-            xe[1] += pos_bias[1]
-            xe[2] += pos_bias[2]
-            xe[3] += vel_bias[0]
-            xe[4] += vel_bias[1]
-            xe[5] += vel_bias[2]
-            h_est = altitude(x[0], x[1], x[2], radius, flat_g) + alt_bias
-            if pos_sig > 0.0 or vel_sig > 0.0 or alt_sig > 0.0:
-                n0, n1 = normal_pair(seed, cycle, 0)
-                n2, n3 = normal_pair(seed, cycle, 1)
-                n4, n5 = normal_pair(seed, cycle, 2)
-                n6, n7 = normal_pair(seed, cycle, 3)
-                xe[0] += pos_sig * n0
-                xe[1] += pos_sig * n1
-                xe[2] += pos_sig * n2
-                xe[3] += vel_sig * n3
-                xe[4] += vel_sig * n4
-                xe[5] += vel_sig * n5
+            e0 = x0_ + pb0
+            e1 = x1_ + pb1
+            e2 = x2_ + pb2
+            e3 = x3_ + vb0
+            e4 = x4_ + vb1
+            e5 = x5_ + vb2
+            h_est = altitude(x0_, x1_, x2_, radius, flat_g) + alt_bias
+            if noisy:
+                n0, n1, n2, n3, n4, n5, n6, n7 = normal_quad(seed, cycle)
+                e0 += pos_sig * n0
+                e1 += pos_sig * n1
+                e2 += pos_sig * n2
+                e3 += vel_sig * n3
+                e4 += vel_sig * n4
+                e5 += vel_sig * n5
                 h_est += alt_sig * n6
-            guidance_frame(xe, radius, flat_g, gf)
+            (g_ux, g_uy, g_uz, g_dx, g_dy, g_dz, g_cx, g_cy, g_cz, g_s, g_h, g_vd, g_vc, g_vu,
+             g_pn) = _frame_scalar(e0, e1, e2, e3, e4, e5, radius, flat_g)
             cycle += 1
             # --- phase switching ---
             switched = True
@@ -498,26 +716,21 @@ def simulate_one(
                     phase += 1
                     t_phase = t
                     tgo = -1.0
+                    max_tilt = phases[phase, P_MAX_TILT]
+                    cos_tilt = math.cos(max_tilt)
+                    sin_tilt = math.sin(max_tilt)
             kind = int(phases[phase, P_KIND])
             if t == t_phase:
                 # phase entry: constant-deceleration downrange fit when the target acceleration is NaN
                 at_d = phases[phase, P_AT]
                 if kind == KIND_POLY and math.isnan(at_d):
-                    dr = phases[phase, P_RT] - gf[9]
+                    dr = phases[phase, P_RT] - g_s
                     if abs(dr) > 1e-6:
-                        at_d = (phases[phase, P_VT] ** 2 - gf[11] ** 2) / (2.0 * dr)
+                        at_d = (phases[phase, P_VT] ** 2 - g_vd ** 2) / (2.0 * dr)
                     else:
                         at_d = 0.0
             # gravity + frame terms at the estimated state (thrust = kinematic command - these)
-            derivs_x = xe  # alias for clarity
-            for i in range(6):
-                tmp[i] = derivs_x[i]
-            tmp[6] = m_est
-            thrust[0] = 0.0
-            thrust[1] = 0.0
-            thrust[2] = 0.0
-            derivs(tmp, thrust, 0.0, mu, radius, flat_g, wx, wy, wz, k1)
-            gxe, gye, gze = k1[3], k1[4], k1[5]
+            gxe, gye, gze = _accel(e0, e1, e2, e3, e4, e5, m_est, 0.0, 0.0, 0.0, mu, radius, flat_g, wx, wy, wz)
             ax = 0.0
             ay = 0.0
             az = 0.0
@@ -530,7 +743,7 @@ def simulate_one(
                     # the downrange cubic degenerates as range and speed vanish: count down instead
                     tgo = max(tgo - dt * guid_every, 1e-3)
                 else:
-                    tg = solve_tgo(gf[9], gf[11], rt_d, vt_d, at_d, phases[phase, P_JT], tgo - dt * guid_every)
+                    tg = solve_tgo(g_s, g_vd, rt_d, vt_d, at_d, phases[phase, P_JT], tgo - dt * guid_every)
                     if tg > 0.0:
                         tgo = tg
                     elif tgo > 0.0:
@@ -538,21 +751,21 @@ def simulate_one(
                     else:
                         tgo = 1.0
                 tg = max(tgo, phases[phase, P_EXIT_TGO], 1e-2)  # gains grow as 1/T^2: freeze at the exit time-to-go
-                a_d = poly_accel(gf[9], gf[11], rt_d, vt_d, at_d, tg)
-                a_c = poly_accel(0.0, gf[12], phases[phase, P_RT + 1], phases[phase, P_VT + 1],
+                a_d = poly_accel(g_s, g_vd, rt_d, vt_d, at_d, tg)
+                a_c = poly_accel(0.0, g_vc, phases[phase, P_RT + 1], phases[phase, P_VT + 1],
                                  phases[phase, P_AT + 1], tg)
-                a_u = poly_accel(gf[10], gf[13], phases[phase, P_RT + 2], phases[phase, P_VT + 2],
+                a_u = poly_accel(g_h, g_vu, phases[phase, P_RT + 2], phases[phase, P_VT + 2],
                                  phases[phase, P_AT + 2], tg)
                 # curvilinear -> Cartesian: centripetal and transport terms of motion over the sphere
-                vh_x = xe[3] - gf[13] * gf[0]
-                vh_y = xe[4] - gf[13] * gf[1]
-                vh_z = xe[5] - gf[13] * gf[2]
+                vh_x = e3 - g_vu * g_ux
+                vh_y = e4 - g_vu * g_uy
+                vh_z = e5 - g_vu * g_uz
                 vh2 = vh_x * vh_x + vh_y * vh_y + vh_z * vh_z
-                inv_p = 1.0 / gf[14]
+                inv_p = 1.0 / g_pn
                 au_eff = a_u - vh2 * inv_p
-                ax = a_d * gf[3] + a_c * gf[6] + au_eff * gf[0] + gf[13] * inv_p * vh_x
-                ay = a_d * gf[4] + a_c * gf[7] + au_eff * gf[1] + gf[13] * inv_p * vh_y
-                az = a_d * gf[5] + a_c * gf[8] + au_eff * gf[2] + gf[13] * inv_p * vh_z
+                ax = a_d * g_dx + a_c * g_cx + au_eff * g_ux + g_vu * inv_p * vh_x
+                ay = a_d * g_dy + a_c * g_cy + au_eff * g_uy + g_vu * inv_p * vh_y
+                az = a_d * g_dz + a_c * g_cz + au_eff * g_uz + g_vu * inv_p * vh_z
             elif kind == KIND_TERMINAL:
                 h = h_est
                 if t - t_phase < phases[phase, P_DURATION]:
@@ -560,30 +773,30 @@ def simulate_one(
                 else:
                     vref_u = -min(phases[phase, P_MAX_RATE], max(phases[phase, P_TD_RATE], h / phases[phase, P_TAU]))
                 kg = phases[phase, P_HGAIN]
-                vref_d = kg * (-gf[9])
+                vref_d = kg * (-g_s)
                 vmax_h = 5.0
                 if vref_d > vmax_h:
                     vref_d = vmax_h
                 if vref_d < -vmax_h:
                     vref_d = -vmax_h
                 kv = 1.0 / 2.0  # 1/s velocity loop
-                a_d = kv * (vref_d - gf[11])
-                a_c = kv * (0.0 - gf[12])
-                a_u = 2.0 * kv * (vref_u - gf[13])
-                ax = a_d * gf[3] + a_c * gf[6] + a_u * gf[0]
-                ay = a_d * gf[4] + a_c * gf[7] + a_u * gf[1]
-                az = a_d * gf[5] + a_c * gf[8] + a_u * gf[2]
+                a_d = kv * (vref_d - g_vd)
+                a_c = kv * (0.0 - g_vc)
+                a_u = 2.0 * kv * (vref_u - g_vu)
+                ax = a_d * g_dx + a_c * g_cx + a_u * g_ux
+                ay = a_d * g_dy + a_c * g_cy + a_u * g_uy
+                az = a_d * g_dz + a_c * g_cz + a_u * g_uz
             elif kind == KIND_GRAVITY_TURN:
                 use_accel = False
-                vn = math.sqrt(xe[3] ** 2 + xe[4] ** 2 + xe[5] ** 2)
+                vn = math.sqrt(e3 ** 2 + e4 ** 2 + e5 ** 2)
                 if vn > 1e-9:
-                    ax, ay, az = -xe[3] / vn, -xe[4] / vn, -xe[5] / vn
+                    ax, ay, az = -e3 / vn, -e4 / vn, -e5 / vn
                 else:
-                    ax, ay, az = gf[0], gf[1], gf[2]
+                    ax, ay, az = g_ux, g_uy, g_uz
                 thr_frac = phases[phase, P_THROTTLE]
             else:  # KIND_HOLD
                 use_accel = False
-                ax, ay, az = tdir[0], tdir[1], tdir[2]
+                ax, ay, az = td0, td1, td2
                 thr_frac = phases[phase, P_THROTTLE]
             if use_accel:
                 # thrust acceleration = kinematic command - (gravity + frame terms)
@@ -592,73 +805,89 @@ def simulate_one(
                 taz = az - gze
                 tan_ = math.sqrt(tax * tax + tay * tay + taz * taz)
                 if tan_ < 1e-12:
-                    tax, tay, taz, tan_ = gf[0], gf[1], gf[2], 1e-12
-                limit_direction(tax, tay, taz, gf[0], gf[1], gf[2], phases[phase, P_MAX_TILT], tdir, max_angle, newdir)
+                    tax, tay, taz, tan_ = g_ux, g_uy, g_uz, 1e-12
+                nd0, nd1, nd2 = _limit_scalar(tax, tay, taz, g_ux, g_uy, g_uz, max_tilt, cos_tilt, sin_tilt,
+                                              td0, td1, td2, cos_ang, sin_ang)
                 # magnitude: project the command on the achievable direction
-                proj = (tax * newdir[0] + tay * newdir[1] + taz * newdir[2]) * m_est
+                proj = (tax * nd0 + tay * nd1 + taz * nd2) * m_est
                 t_cmd = proj
             else:
-                limit_direction(ax, ay, az, gf[0], gf[1], gf[2], phases[phase, P_MAX_TILT], tdir, max_angle, newdir)
+                nd0, nd1, nd2 = _limit_scalar(ax, ay, az, g_ux, g_uy, g_uz, max_tilt, cos_tilt, sin_tilt,
+                                              td0, td1, td2, cos_ang, sin_ang)
                 if not math.isnan(thr_frac):
                     t_cmd = thr_frac * tmax
             if t_cmd > tmax:
                 t_cmd = tmax
             if t_cmd < tmin:
                 t_cmd = tmin
-            tdir[0], tdir[1], tdir[2] = newdir[0], newdir[1], newdir[2]
+            td0, td1, td2 = nd0, nd1, nd2
+            # --- actuator direction: misalignment about two axes normal to tdir (held until the next cycle) ---
+            if mis1 != 0.0 or mis2 != 0.0:
+                # e = tdir x north-ish, f = tdir x e
+                ex, ey, ez = -td2, 0.0, td0
+                en = math.sqrt(ex * ex + ez * ez)
+                if en < 1e-9:
+                    ex, ey, ez, en = 1.0, 0.0, 0.0, 1.0
+                ex, ey, ez = ex / en, ey / en, ez / en
+                fx = td1 * ez - td2 * ey
+                fy = td2 * ex - td0 * ez
+                fz = td0 * ey - td1 * ex
+                dxx = td0 + mis1 * ex + mis2 * fx
+                dyy = td1 + mis1 * ey + mis2 * fy
+                dzz = td2 + mis1 * ez + mis2 * fz
+                dn = math.sqrt(dxx * dxx + dyy * dyy + dzz * dzz)
+            else:
+                dxx, dyy, dzz, dn = td0, td1, td2, 1.0
         # --- actuators: true thrust with scale error and misalignment ---
         tt = t_cmd * thrust_scale
-        if mis1 != 0.0 or mis2 != 0.0:
-            # two axes normal to tdir: e = tdir x north-ish, f = tdir x e
-            ex, ey, ez = -tdir[2], 0.0, tdir[0]
-            en = math.sqrt(ex * ex + ez * ez)
-            if en < 1e-9:
-                ex, ey, ez, en = 1.0, 0.0, 0.0, 1.0
-            ex, ey, ez = ex / en, ey / en, ez / en
-            fx = tdir[1] * ez - tdir[2] * ey
-            fy = tdir[2] * ex - tdir[0] * ez
-            fz = tdir[0] * ey - tdir[1] * ex
-            dxx = tdir[0] + mis1 * ex + mis2 * fx
-            dyy = tdir[1] + mis1 * ey + mis2 * fy
-            dzz = tdir[2] + mis1 * ez + mis2 * fz
-            dn = math.sqrt(dxx * dxx + dyy * dyy + dzz * dzz)
-        else:
-            dxx, dyy, dzz, dn = tdir[0], tdir[1], tdir[2], 1.0
         if exhausted:
             tt = 0.0
         else:
             mdot = tt / isp_g0
-            if x[6] - mdot * dt <= dry_mass:
+            if x6_ - mdot * dt <= dry_mass:
                 # burn exactly the remaining propellant in this step, then coast
-                tt = (x[6] - dry_mass) / dt * isp_g0
+                tt = (x6_ - dry_mass) / dt * isp_g0
                 exhausted = True
-        thrust[0] = tt * dxx / dn
-        thrust[1] = tt * dyy / dn
-        thrust[2] = tt * dzz / dn
-        for i in range(7):
-            xp[i] = x[i]
+        th0 = tt * dxx / dn
+        th1 = tt * dyy / dn
+        th2 = tt * dzz / dn
+        p0, p1, p2, p3, p4, p5, p6 = x0_, x1_, x2_, x3_, x4_, x5_, x6_
         if use_sh:
-            rk4_step_sh(x, thrust, isp_g0, radius, wx, wy, wz, dt, k1, k2, k3, k4, tmp, gp_f, gp_i, tables,
+            xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6] = x0_, x1_, x2_, x3_, x4_, x5_, x6_
+            thrust[0], thrust[1], thrust[2] = th0, th1, th2
+            rk4_step_sh(xs, thrust, isp_g0, radius, wx, wy, wz, dt, k1, k2, k3, k4, tmp, gp_f, gp_i, tables,
                         col_start, work, gout)
+            x0_, x1_, x2_, x3_, x4_, x5_, x6_ = xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6]
         else:
-            rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, k4, tmp)
+            x0_, x1_, x2_, x3_, x4_, x5_, x6_ = _rk4_scalar(x0_, x1_, x2_, x3_, x4_, x5_, x6_, th0, th1, th2,
+                                                            isp_g0, mu, radius, flat_g, wx, wy, wz, dt)
         if exhausted:
-            x[6] = max(x[6], dry_mass)
+            x6_ = max(x6_, dry_mass)
         m_est -= t_cmd / isp_g0_nom * dt if not exhausted else 0.0
         t += dt
         step += 1
         if step < nh:
             hist[step, 0] = t
-            for i in range(7):
-                hist[step, 1 + i] = x[i]
+            hist[step, 1] = x0_
+            hist[step, 2] = x1_
+            hist[step, 3] = x2_
+            hist[step, 4] = x3_
+            hist[step, 5] = x4_
+            hist[step, 6] = x5_
+            hist[step, 7] = x6_
             hist[step, 8] = phase
             hist[step, 9] = t_cmd
-        h_new = altitude(x[0], x[1], x[2], radius, flat_g)
+        h_new = altitude(x0_, x1_, x2_, radius, flat_g)
         if h_new <= 0.0:
-            h_old = altitude(xp[0], xp[1], xp[2], radius, flat_g)
+            h_old = altitude(p0, p1, p2, radius, flat_g)
             f = h_old / (h_old - h_new) if h_old > h_new else 1.0
-            for i in range(7):
-                x[i] = xp[i] + f * (x[i] - xp[i])
+            x0_ = p0 + f * (x0_ - p0)
+            x1_ = p1 + f * (x1_ - p1)
+            x2_ = p2 + f * (x2_ - p2)
+            x3_ = p3 + f * (x3_ - p3)
+            x4_ = p4 + f * (x4_ - p4)
+            x5_ = p5 + f * (x5_ - p5)
+            x6_ = p6 + f * (x6_ - p6)
             t = t - dt + f * dt
             touched = True
             break
@@ -669,17 +898,17 @@ def simulate_one(
         hist[0, 8] = 0.0
         hist[0, 9] = hist[1, 9] if nh > 1 else 0.0
     # --- touchdown verdict ---
-    guidance_frame(x, radius, flat_g, gf)
-    vv = gf[13]
-    vh = math.sqrt(max(x[3] ** 2 + x[4] ** 2 + x[5] ** 2 - vv * vv, 0.0))
-    c = tdir[0] * gf[0] + tdir[1] * gf[1] + tdir[2] * gf[2]
+    gfv = _frame_scalar(x0_, x1_, x2_, x3_, x4_, x5_, radius, flat_g)
+    vv = gfv[13]
+    vh = math.sqrt(max(x3_ ** 2 + x4_ ** 2 + x5_ ** 2 - vv * vv, 0.0))
+    c = td0 * gfv[0] + td1 * gfv[1] + td2 * gfv[2]
     tilt = math.acos(min(1.0, max(-1.0, c)))
     if flat_g > 0.0:
-        east = x[0]
-        north = x[1]
+        east = x0_
+        north = x1_
     else:
         # surface arc east/north of the target (azimuthal equidistant)
-        px, py, pz = x[0], x[1], x[2] + radius
+        px, py, pz = x0_, x1_, x2_ + radius
         rho = math.sqrt(px * px + py * py)
         ang = math.atan2(rho, pz)
         if rho > 0.0:
@@ -711,7 +940,7 @@ def simulate_one(
     out[O_VSPEED] = -vv
     out[O_HSPEED] = vh
     out[O_TILT] = tilt
-    out[O_PROP] = x0[6] - x[6]
+    out[O_PROP] = x0[6] - x6_
     out[O_TIME] = t
     out[O_CODE] = code
     out[O_PHASE] = phase
@@ -760,3 +989,7 @@ if globals().get("_PURE_PYTHON", False):
             if 0.0 < q < 1.0:
                 f = math.sqrt(-2.0 * math.log(q) / q)
                 return u * f, v * f
+
+    def normal_quad(seed, counter):  # noqa: F811
+        return (*normal_pair(seed, counter, 0), *normal_pair(seed, counter, 1), *normal_pair(seed, counter, 2),
+                *normal_pair(seed, counter, 3))

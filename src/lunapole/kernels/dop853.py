@@ -1,8 +1,8 @@
 """Compiled Dormand-Prince 8(5,3) integrator with lazy 7th-order dense output and event location.
 
 Tableau: Hairer, Norsett & Wanner, *Solving ODEs I* (1993), sec. II.10 (DOP853), the values of
-``scipy.integrate._ivp.dop853_coefficients`` (copied into :mod:`lunapole.kernels.dop853_tableau`); error norm and step-size control as in
-``scipy.integrate.DOP853`` (which is this kernel's pure-Python twin in the tests).
+``scipy.integrate._ivp.dop853_coefficients`` (copied into :mod:`lunapole.kernels.dop853_tableau`); error norm
+and step-size control as in ``scipy.integrate.DOP853`` (which is this kernel's pure-Python twin in the tests).
 
 State: y (7,) = [r m, v m/s, mass kg] (Moon-centred J2000); the right-hand side is
 :func:`lunapole.kernels.orbit_forces.rhs`. Each accepted step stores (t_old, h, y_old, y_new, K)
@@ -49,6 +49,9 @@ STATUS_MAX_STEPS = 2
 STATUS_STEP_TOO_SMALL = 3
 
 
+# inline='always' (here and _error_norm): a separate kernel would get its own copy of rhs + gravity to optimize,
+# ~1 s of compile time each; error_model="numpy" everywhere: IEEE division, no zero-division exception paths.
+# Measured in benchmarks/bench_coldstart.py (RESULTS-coldstart.md).
 @njit(cache=True, nogil=True, error_model="numpy", inline='always')
 def _step(t, y, f0, h, fp, tables, col_start, work, tab, w, K, ynew, tmp):
     """One DOP853 step from (t, y) with f0 = f(t, y); fills K (13, 7) and ynew; returns nothing."""
@@ -89,7 +92,7 @@ def _error_norm(K, h, y, ynew, rtol, atol):
     return abs(h) * e5 / math.sqrt((e5 + 0.01 * e3) * NY)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", inline='always')
+@njit(cache=True, nogil=True, error_model="numpy")
 def dense_coeffs(t_old, h, y_old, y_new, K, fp, tables, col_start, work, tab, w, F):
     """7th-order interpolant coefficients F (7, 7) of one step (3 extra right-hand-side evaluations)."""
     Kx = np.empty((16, NY))
