@@ -252,7 +252,7 @@ def check_coverage(et: float | np.ndarray, ephemeris: str | None = None) -> None
     raise EphemerisCoverageError(
         f"epoch {_time.tdb_s_to_utc_iso(bad, 0)} UTC (TDB {bad:.1f} s past J2000) is outside the {name} "
         f"coverage {_time.tdb_s_to_utc_iso(start, 0)} .. {_time.tdb_s_to_utc_iso(stop, 0)} UTC{hint}. "
-        f"Choose an epoch inside it or another ephemeris (scenario field 'ephemeris')."
+        f"Choose an epoch inside it or another ephemeris (scenario field 'scenario.ephemeris')."
     )
 
 

@@ -43,8 +43,15 @@ _MODEL_CACHE: dict[str, Any] = {}
 def resolve_scenario(name_or_path: str | Path) -> tuple[str, str]:
     """(source label, TOML text) of a scenario file or a built-in scenario name."""
     path = Path(name_or_path)
+    if path.is_dir():
+        raise ScenarioError(f"scenario {str(path)!r} is a directory; give the path of a .toml file inside it")
     if path.is_file():
-        return str(path), path.read_text(encoding="utf-8")
+        try:
+            return str(path), path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(f"scenario file {str(path)!r} is not UTF-8 text: {exc}") from None
+        except OSError as exc:
+            raise ScenarioError(f"cannot read scenario file {str(path)!r}: {exc.strerror or exc}") from None
     text_name = str(name_or_path)
     if path.suffix.lower() != ".toml" and "/" not in text_name:
         builtin = _builtin_path(text_name)
@@ -89,6 +96,7 @@ def prepare_job(name_or_path: str | Path, seed: int, overrides: Sequence[str] = 
     if overrides:
         text = text + "\n# montecarlo overrides: " + " ".join(overrides) + "\n"
     raw = parse_scenario_text(text, source)
+    _validate_scenario(raw, overrides, source)  # fail before the campaign directory is created
     if overrides:
         raw = _apply_overrides(raw, list(overrides), source)
     table = raw.get("dispersions")
@@ -100,6 +108,15 @@ def prepare_job(name_or_path: str | Path, seed: int, overrides: Sequence[str] = 
     model = choose_model(raw, spec, source)
     key = sha256_text(json.dumps([sha256_text(text), spec.canonical_json(), seed, model]))
     return CampaignJob(text, source, raw, spec, int(seed), model, key)
+
+
+def _validate_scenario(raw: dict, overrides: Sequence[str], source: str) -> None:
+    """Validate the scenario (after ``--set`` overrides) once, up front: a ScenarioError naming the field."""
+    import copy
+
+    from lunapole.scenario.load import scenario_from_dict
+
+    scenario_from_dict(copy.deepcopy(raw), source=source, overrides=list(overrides))
 
 
 def _apply_overrides(raw: dict, overrides: list[str], source: str) -> dict:
@@ -333,13 +350,18 @@ def run_campaign(
         raise LunapoleError(f"-n {n}: the number of samples must be at least 1")
     if seed < 0:
         raise LunapoleError(f"--seed {seed}: the seed must be a non-negative integer")
-    workers = workers or os.cpu_count() or 1
+    workers = (os.cpu_count() or 1) if workers is None else workers
     if workers < 1:
-        raise LunapoleError(f"--workers {workers}: must be at least 1")
+        raise LunapoleError(f"--workers {workers}: must be at least 1 (leave it out to use all cores)")
+    if chunk_size is not None and chunk_size < 1:
+        raise LunapoleError(f"--chunk-size {chunk_size}: must be at least 1 (leave it out for the default)")
     job = prepare_job(scenario, seed, overrides)
     out = Path(out_dir)
     if resume and chunk_size is None and (out / "manifest.json").is_file():
-        chunk_size = int(json.loads((out / "manifest.json").read_text()).get("chunk_size", 0)) or None
+        try:
+            chunk_size = int(json.loads((out / "manifest.json").read_text()).get("chunk_size", 0)) or None
+        except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
+            chunk_size = None  # a damaged manifest is reported by CampaignStore
     chunk = chunk_size or default_chunk_size(n, job.model)
     manifest = Manifest(job.scenario_source, job.scenario_text, job.spec.canonical_json(), job.seed, n, chunk, job.model)
     store = CampaignStore(out, manifest, resume=resume)

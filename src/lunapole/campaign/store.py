@@ -126,12 +126,32 @@ class CampaignStore:
         self.out_dir = Path(out_dir)
         self.manifest = manifest
         mpath = self.out_dir / MANIFEST
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise LunapoleError(f"--out {str(self.out_dir)!r} is an existing file, not a directory; "
+                                "give a directory for the campaign (it is created if missing)")
+        try:
+            self._open(mpath, resume)
+        except OSError as exc:
+            raise LunapoleError(f"--out {str(self.out_dir)!r}: cannot write the campaign directory "
+                                f"({exc.strerror or exc}: {exc.filename or self.out_dir}); "
+                                "choose a writable location") from None
+
+    def _open(self, mpath: Path, resume: bool) -> None:
+        manifest = self.manifest
         if resume:
             if not mpath.is_file():
                 raise LunapoleError(
                     f"cannot resume: {mpath} does not exist; start the campaign without --resume"
                 )
-            self._check_same(json.loads(mpath.read_text()))
+            try:
+                old = json.loads(mpath.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise LunapoleError(f"cannot resume: {mpath} is damaged ({exc}); start a new campaign in "
+                                    "another --out directory") from None
+            if not isinstance(old, dict):
+                raise LunapoleError(f"cannot resume: {mpath} is not a campaign manifest; start a new campaign "
+                                    "in another --out directory")
+            self._check_same(old)
         else:
             if mpath.exists() or (self.out_dir / CHUNK_DIR).exists() and any((self.out_dir / CHUNK_DIR).iterdir()):
                 raise LunapoleError(

@@ -98,6 +98,10 @@ def register(app: typer.Typer) -> None:
         from lunapole.missions import replay
 
         err = Console(stderr=True)
+        if report is not None:
+            from lunapole.cli._paths import writable_dir
+
+            writable_dir(report, "--report")  # fail now, not after the replay
 
         def progress(text: str) -> None:
             err.print(f"[dim]{text}[/]", highlight=False)
@@ -106,7 +110,13 @@ def register(app: typer.Typer) -> None:
         if report is not None:
             from lunapole.report import write_report
 
-            path = write_report(rep, report)
+            try:
+                path = write_report(rep, report)
+            except OSError as exc:
+                from lunapole.errors import LunapoleError
+
+                raise LunapoleError(f"--report {str(report)!r}: cannot write the report ({exc}); "
+                                    "choose a writable directory") from None
             progress(f"report written to {path}")
         if json_output:
             sys.stdout.write(json.dumps(rep.to_json_dict(), allow_nan=False, default=str) + "\n")

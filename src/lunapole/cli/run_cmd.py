@@ -34,7 +34,11 @@ def write_report_if_available(result, report_dir: Path) -> Path:
             "--report: this installation has no report writer (lunapole.report.write_report); "
             "run without --report"
         )
-    out = writer(result, Path(report_dir))
+    try:
+        out = writer(result, Path(report_dir))
+    except OSError as exc:
+        raise LunapoleError(f"--report {str(report_dir)!r}: cannot write the report ({exc}); "
+                            "choose a writable directory") from None
     return Path(out) if out is not None else Path(report_dir)
 
 
@@ -45,6 +49,10 @@ def run_and_present(scenario, *, json_output: bool = False, report_dir: Path | N
 
     err = stderr or Console(stderr=True)
     out = stdout or Console()
+    if report_dir is not None:
+        from lunapole.cli._paths import writable_dir
+
+        writable_dir(report_dir, "--report")  # fail now, not after the run
 
     def progress(text: str) -> None:
         err.print(f"[dim]{text}[/]", highlight=False)

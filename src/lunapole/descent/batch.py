@@ -17,6 +17,7 @@ from lunapole.descent.vehicle import Vehicle
 from lunapole.errors import LunapoleError
 from lunapole.kernels import descent as kd
 
+_CHUNK = 8  # samples per dynamically scheduled chunk of the parallel loop (see simulate_batch)
 FAILURE_NAMES = ("none", "hard_landing", "tip_over", "propellant_exhausted", "hit_terrain_before_target",
                  "slope_too_steep", "no_touchdown")
 
@@ -201,6 +202,9 @@ def simulate_batch(
     old = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    # dynamic scheduling in small chunks: samples differ in length (a failure ends early) and on a shared machine
+    # one thread may be descheduled; the default static split then waits for the slowest half
+    old_chunk = numba.set_parallel_chunksize(_CHUNK)
     try:
         kd.simulate_batch_kernel(
             x0, plan.table(), dry, float(vehicle.effective_isp_s), f(disp.isp_s), f(disp.thrust_scale), tmin_unit, tmax_unit,
@@ -210,6 +214,7 @@ def simulate_batch(
             float(max_time_s), math.radians(vehicle.max_tilt_rate_deg_s), limits, out, *env.gravity_pack(),
         )
     finally:
+        numba.set_parallel_chunksize(old_chunk)
         numba.set_num_threads(old)
     return _result(out)
 

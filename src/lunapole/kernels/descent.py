@@ -126,9 +126,9 @@ def normal_pair(seed, counter, channel):
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
 def _polar_first(seed, kc, channel):
-    """(53-bit integers convert exactly through int64, which is one instruction; uint64 is not.)
+    """First attempt of :func:`normal_pair` for key ``kc = counter * _CH``: ``(h, u, v, q)``.
 
-    First attempt of :func:`normal_pair` for key ``kc = counter * _CH``: ``(h, u, v, q)``."""
+    (53-bit integers convert to float exactly through int64, one instruction; from uint64 it is several.)"""
     h = _mix64(seed ^ _mix64(kc + np.uint64(channel)))
     h = _mix64(h)
     u = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
@@ -674,6 +674,9 @@ def simulate_one(
     code = FAIL_NO_TD
     touched = False
     dxx, dyy, dzz, dn = td0, td1, td2, 1.0
+    n0 = n1 = n2 = n3 = n4 = n5 = n6 = n7 = 0.0
+    if noisy:
+        n0, n1, n2, n3, n4, n5, n6, n7 = normal_quad(seed, 0)
     while t < max_time:
         n_eng = n_engines
         if t >= t_out:
@@ -690,7 +693,6 @@ def simulate_one(
             e5 = x5_ + vb2
             h_est = altitude(x0_, x1_, x2_, radius, flat_g) + alt_bias
             if noisy:
-                n0, n1, n2, n3, n4, n5, n6, n7 = normal_quad(seed, cycle)
                 e0 += pos_sig * n0
                 e1 += pos_sig * n1
                 e2 += pos_sig * n2
@@ -838,6 +840,10 @@ def simulate_one(
                 dn = math.sqrt(dxx * dxx + dyy * dyy + dzz * dzz)
             else:
                 dxx, dyy, dzz, dn = td0, td1, td2, 1.0
+            if noisy:
+                # next cycle's noise depends only on (seed, cycle): drawn here, its hash and log chains overlap
+                # the integration below instead of delaying the next guidance cycle
+                n0, n1, n2, n3, n4, n5, n6, n7 = normal_quad(seed, cycle)
         # --- actuators: true thrust with scale error and misalignment ---
         tt = t_cmd * thrust_scale
         if exhausted:

@@ -150,6 +150,8 @@ def describe(root: type[BaseModel], err: dict, raw: dict | None = None) -> tuple
     if kind == "value_error":
         msg = err.get("msg", "")
         return path, msg.removeprefix("Value error, ")
+    if kind == "finite_number":
+        return path, f"got {value!r}; give a finite number (nan and inf are not allowed)" + _bounds(info)
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         return path, f"expected a number, got {value!r}" + _bounds(info)
     if kind in ("string_type",):

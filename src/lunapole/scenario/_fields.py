@@ -12,9 +12,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class StrictModel(BaseModel):
-    """Base for every scenario table: unknown keys are errors, values are checked on assignment."""
+    """Base for every scenario table: unknown keys are errors, values are checked on assignment.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    ``nan``/``inf`` (valid TOML floats) are rejected: no physical input of a scenario is infinite.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
 
 
 def _toml_datetime_to_text(value: object) -> object:

@@ -20,6 +20,8 @@ from lunapole.scenario.schema import CrossFieldError, Scenario
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Parse a TOML file; syntax errors name the file, line and column."""
     p = Path(path)
+    if p.is_dir():
+        raise ScenarioError(f"scenario file {str(p)!r} is a directory; give the path of a .toml file inside it")
     if not p.is_file():
         hint = ""
         if p.suffix != ".toml" and Path(f"{p}.toml").is_file():
@@ -32,6 +34,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ScenarioError(f"scenario file {str(p)!r} is not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"scenario file {str(p)!r} is not UTF-8 text: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read scenario file {str(p)!r}: {exc.strerror or exc}; check its permissions") from None
 
 
 def scenario_from_dict(

@@ -72,6 +72,25 @@ def write_oem(path: Path, segments, step_s: float, object_name: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def check_output_paths(scn) -> None:
+    """Fail before a run when ``[output] ephemeris`` cannot be written (a directory, no permission)."""
+    import os
+
+    if scn.output.ephemeris is None:
+        return
+    path = resolve_output_path(scn, scn.output.ephemeris)
+    if path.is_dir():
+        raise ScenarioError(f"output.ephemeris: {str(path)!r} is a directory; give a file name ending .oem or .csv")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(f"output.ephemeris: cannot create directory {str(path.parent)!r} "
+                            f"({exc.strerror or exc}); choose another path") from None
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ScenarioError(f"output.ephemeris: cannot write {str(path)!r} (no write permission); "
+                            "choose another path")
+
+
 def write_ephemeris(result) -> Path:
     """Write ``[output] ephemeris`` of a :class:`~lunapole.scenario.run.RunResult`; returns the path."""
     scn = result.scenario
@@ -84,8 +103,11 @@ def write_ephemeris(result) -> Path:
     segments = _orbit_segments(result.segments)
     if not segments:
         raise ScenarioError("output.ephemeris: the run produced no trajectory to write")
-    if path.suffix.lower() == ".csv":
-        write_csv(path, segments, out.ephemeris_step_s)
-    else:
-        write_oem(path, segments, out.ephemeris_step_s, scn.scenario.name)
+    try:
+        if path.suffix.lower() == ".csv":
+            write_csv(path, segments, out.ephemeris_step_s)
+        else:
+            write_oem(path, segments, out.ephemeris_step_s, scn.scenario.name)
+    except OSError as exc:
+        raise ScenarioError(f"output.ephemeris: cannot write {str(path)!r} ({exc}); choose another path") from None
     return path

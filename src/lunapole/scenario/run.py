@@ -234,6 +234,20 @@ def _jsonable(obj: Any) -> Any:
     return repr(obj)  # anything else an executor put in details: keep the JSON valid
 
 
+def _check_start_epoch(scenario: Scenario, epoch_tdb_s: float) -> None:
+    """Fail before any step when the start epoch lies outside the ephemeris, naming the file and field."""
+    from lunapole.astro.ephemeris import check_coverage
+    from lunapole.errors import EphemerisCoverageError
+
+    try:
+        check_coverage(epoch_tdb_s, scenario.scenario.ephemeris)
+    except EphemerisCoverageError as exc:
+        where = repr(str(scenario.source)) if scenario.source is not None else "(from a dict)"
+        raise EphemerisCoverageError(
+            f"scenario {where}: scenario.epoch = {scenario.scenario.epoch!r} cannot be simulated: {exc}"
+        ) from None
+
+
 def run_scenario(scenario: Scenario, progress: Progress | None = None, terrain: Any = None,
                  write_outputs: bool = True) -> RunResult:
     """Execute ``scenario.sequence`` in order; stop early when a step ends the run (impact, landing).
@@ -244,6 +258,11 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, terrain: 
     t_wall = _time.perf_counter()
     registry = registered_steps()
     state0 = initial_state(scenario)
+    _check_start_epoch(scenario, state0.epoch_tdb_s)
+    if write_outputs:
+        from lunapole.scenario.output import check_output_paths
+
+        check_output_paths(scenario)
     fm = force_model(scenario)
     ctx = StepContext(scenario=scenario, step_index=-1, step_label="", state=state0, force_model=fm,
                       spacecraft=scenario.spacecraft, terrain=terrain, progress=progress)
