@@ -18,8 +18,8 @@ def list_fields() -> None:
     table = Table(title="Lunar gravity fields", show_lines=False)
     table.add_column("name", style="bold")
     table.add_column("degree", justify="right")
-    table.add_column("found in")
-    table.add_column("reference")
+    table.add_column("found in", overflow="fold")
+    table.add_column("reference", overflow="fold")
     for key in sorted(CATALOG):
         entry = CATALOG[key]
         copies = locations(entry.name)
@@ -34,7 +34,7 @@ def list_fields() -> None:
 
 @data_app.command("fetch")
 def fetch(name: str = typer.Argument(..., help="Catalog name, e.g. GRGM900C or LP165P."),
-          url: str = typer.Option(None, help="Download from this URL instead of the archive's."),
+          url: str = typer.Option(None, help="Download from this URL (e.g. a mirror) instead of the archive's."),
           ) -> None:
     """Download a gravity field from its archive into the user cache (checksum-verified when known)."""
     from lunapole.gravity.catalog import CATALOG, fetch_field

@@ -39,6 +39,42 @@ def register(app: typer.Typer) -> None:
                            landing_start=landing_start, landing_stop=landing_stop, ephemeris=ephemeris)
         if as_json:
             sys.stdout.write(json.dumps(result["sites"], indent=1) + "\n")
+        else:
+            _print_summary(result)
+
+
+def _print_summary(result: dict) -> None:
+    """Rich table of the ranked base (and landing) sites and the files written."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    summary = result["summary"]
+    console.print(f"[bold]{summary['dem']}[/]  {summary['start']} -> {summary['stop']}, "
+                  f"{summary['epochs']} epochs every {summary['step_h']:g} h; "
+                  f"permanently shadowed: {100 * summary['psr_fraction']:.2f} % of the map", highlight=False)
+    base_columns = (("rank", "rank", "{:d}", 1), ("lat deg", "lat_deg", "{:.3f}", 1), ("lon deg", "lon_deg", "{:.3f}", 1),
+                    ("lit %", "mean_illumination", "{:.1f}", 100), ("longest dark h", "longest_darkness_h", "{:.0f}", 1),
+                    ("Earth %", "earth_visible_fraction", "{:.1f}", 100), ("slope deg", "slope_deg", "{:.1f}", 1),
+                    ("to PSR km", "distance_to_psr_km", "{:.1f}", 1), ("score", "score", "{:.3f}", 1))
+    landing_columns = (("rank", "rank", "{:d}", 1), ("lat deg", "lat_deg", "{:.3f}", 1), ("lon deg", "lon_deg", "{:.3f}", 1),
+                       ("Sun in window %", "window_sun_fraction", "{:.1f}", 100),
+                       ("Earth in window %", "window_earth_fraction", "{:.1f}", 100),
+                       ("slope deg", "slope_deg", "{:.1f}", 1), ("roughness m", "roughness_m", "{:.1f}", 1),
+                       ("score", "score", "{:.3f}", 1))
+    for title, rows, columns in (("Base sites", result["sites"], base_columns),
+                                 ("Landing sites (landing window)", result["landing_sites"], landing_columns)):
+        if not rows:
+            continue
+        table = Table(title=title)
+        for header, *_ in columns:
+            table.add_column(header, justify="right")
+        for site in rows:
+            table.add_row(*(fmt.format(site[key] * scale) if site.get(key) is not None else "-"
+                            for _, key, fmt, scale in columns))
+        console.print(table)
+    for name, path in result["files"].items():
+        console.print(f"wrote {name}: {path}", highlight=False, soft_wrap=True)
 
 
 def _progress(quiet: bool):

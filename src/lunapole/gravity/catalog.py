@@ -267,7 +267,12 @@ def fetch_field(name: str, *, url: str | None = None, sha256: str | None = None,
                         f"(expected sha256 {known}): {exc}. The partial file was discarded; retry, or report "
                         f"the new checksum if the archive changed the file.") from None
     except Exception as exc:  # network errors: requests/urllib exceptions vary
-        raise DataError(f"download of {entry.name} from {url or entry.url} failed: {exc}") from None
+        raise DataError(
+            f"download of {entry.name} from {url or entry.url} failed: {exc}. To get the file without this "
+            f"machine's network: download {entry.url} elsewhere and copy it to {target_dir / entry.filename} "
+            f"(or anywhere, and give that path as forces.gravity.field), or retry with "
+            f"`lunapole data fetch {entry.name} --url URL` from a mirror."
+        ) from None
     path = Path(path)
     if known is None:
         record.write_text(f"{_sha256(path)}  {entry.filename}  (checksum recorded on first download)\n")
