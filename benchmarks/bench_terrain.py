@@ -7,6 +7,8 @@ Verdict and measured figures: benchmarks/RESULTS-terrain.md. Ratios are measured
    ``horizon_bruteforce_deg``, one-cell steps to the grid edge, exact geometry) timed on a subset of cells
    and scaled to the full grid. Goal: < 60 s on 2 cores.
 2. A year (8,760 hourly epochs) of illumination statistics from that horizon map. Goal: < 30 s.
+   Same run: CPU-ns per cell-epoch of the previous kernel layout (``illumination_stats_v1``) and the
+   current one on a 250 x 250 window.
 3. Peak resident memory (VmHWM of a child process) of the tiled pipeline (tile 512, halo 5 km,
    coarse far field x16, 360 azimuths, one week hourly) on memory-mapped synthetic models of growing
    size, processing the same number of tiles: memory must not grow with the model. Goal: < 4 GB.
@@ -72,6 +74,13 @@ def bench_illumination(hm, start="2026-01-01", stop="2026-12-31T23:00:00", step_
     et = epochs_tdb_s(start, stop, step_h)
     small = hm.__class__(hm.q[:8, :8].copy(), hm.quantum_deg, hm.dem.window(0, 8, 0, 8))
     illumination_maps(small, et[:10])  # compile / load cache
+    from lunapole.kernels.terrain_illum import illumination_stats_v1
+
+    g = sun_earth_geometry(et[:10])
+    illumination_stats_v1(small.q, 0.01, np.zeros((8, 8)), float(small.dem.x0_m), float(small.dem.y0_m),
+                          float(small.dem.dx_m), float(small.dem.radius_m), 8, *g, 0.0,
+                          *(np.empty((8, 8), t) for t in (np.float32, np.float32, np.int32, np.float32,
+                                                          np.int32, np.int32)))
     t0 = time.perf_counter()
     sun_earth_geometry(et)
     t_eph = time.perf_counter() - t0
@@ -79,8 +88,27 @@ def bench_illumination(hm, start="2026-01-01", stop="2026-12-31T23:00:00", step_
     maps = illumination_maps(hm, et)
     t, c = time.perf_counter() - t0, _cpu_s() - c0
     cells = hm.q.shape[0] * hm.q.shape[1]
+    # same run: the previous kernel layout (illumination_stats_v1) vs the current one on a 250 x 250 window
+    from lunapole.kernels.terrain_illum import illumination_stats, illumination_stats_v1
+
+    w = min(250, hm.q.shape[0])
+    q, dem = np.ascontiguousarray(hm.q[:w, :w]), hm.dem.window(0, w, 0, w)
+    z = np.ascontiguousarray(np.asarray(dem.elevation_m, float))
+    geo = sun_earth_geometry(et)
+    common = (q, float(hm.quantum_deg), z, float(dem.x0_m), float(dem.y0_m), float(dem.dx_m),
+              float(dem.radius_m), max(1, min(16, int(8000.0 // dem.dx_m)))) + geo
+    v1_out = [np.empty((w, w), np.float32) for _ in range(2)] + [np.empty((w, w), np.int32)] + \
+        [np.empty((w, w), np.float32)] + [np.empty((w, w), np.int32) for _ in range(2)]
+    c0 = _cpu_s()
+    illumination_stats_v1(*common, 0.0, *v1_out)
+    c_v1 = _cpu_s() - c0
+    c0 = _cpu_s()
+    illumination_stats(*common, *(np.zeros((w, w)) for _ in range(6)))
+    c_v2 = _cpu_s() - c0
     return {"epochs": int(et.size), "cells": cells, "illumination_s": t, "illumination_cpu_s": c,
-            "ephemeris_s": t_eph,
+            "ephemeris_s": t_eph, "window_cells": w * w,
+            "v1_cpu_ns_per_cell_epoch": c_v1 / (w * w * et.size) * 1e9,
+            "v2_cpu_ns_per_cell_epoch": c_v2 / (w * w * et.size) * 1e9,
             "ns_per_cell_epoch": t / (cells * et.size) * 1e9,
             "mean_illumination_median": float(np.median(maps.mean_illumination))}
 
@@ -166,6 +194,10 @@ def main() -> None:
           f"({i['ns_per_cell_epoch']:.1f} ns per cell-epoch; ephemeris {i['ephemeris_s']:.1f} s of it); CPU "
           f"{i['illumination_cpu_s']:.0f} s = {i['illumination_cpu_s'] / 2:.0f} s on 2 dedicated cores; goal < 30 s: "
           f"{'met' if min(i['illumination_s'], i['illumination_cpu_s'] / 2) < 30 else 'MISSED'} "
+          f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+    print(f"illumination kernel, same run, {i['window_cells']} cells x {i['epochs']} epochs: previous layout "
+          f"(v1) {i['v1_cpu_ns_per_cell_epoch']:.1f} CPU-ns per cell-epoch, current "
+          f"{i['v2_cpu_ns_per_cell_epoch']:.1f}: {i['v1_cpu_ns_per_cell_epoch'] / i['v2_cpu_ns_per_cell_epoch']:.2f}x "
           f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     sizes = [int(s) for s in args.mem_sizes.split(",") if s]
     del hm

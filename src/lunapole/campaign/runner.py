@@ -96,7 +96,6 @@ def prepare_job(name_or_path: str | Path, seed: int, overrides: Sequence[str] = 
     if overrides:
         text = text + "\n# montecarlo overrides: " + " ".join(overrides) + "\n"
     raw = parse_scenario_text(text, source)
-    _validate_scenario(raw, overrides, source)  # fail before the campaign directory is created
     if overrides:
         raw = _apply_overrides(raw, list(overrides), source)
     table = raw.get("dispersions")
@@ -106,6 +105,8 @@ def prepare_job(name_or_path: str | Path, seed: int, overrides: Sequence[str] = 
         table = default_dispersions(raw, source)
     spec = parse_dispersions(table, raw, source)
     model = choose_model(raw, spec, source)
+    if model in ("descent_batch", "scenario"):  # full scenarios (test models read their own tables)
+        _validate_scenario(parse_scenario_text(text, source), overrides, source)  # before any directory is made
     key = sha256_text(json.dumps([sha256_text(text), spec.canonical_json(), seed, model]))
     return CampaignJob(text, source, raw, spec, int(seed), model, key)
 
@@ -389,10 +390,17 @@ def run_campaign(
                     on_chunk(a, b)
     except KeyboardInterrupt:
         left = len(store.pending())
-        raise LunapoleError(
+        import shlex
+
+        again = " ".join(shlex.quote(str(a)) for a in (
+            "lunapole", "montecarlo", job.scenario_source, "-n", n, "--seed", seed, "--out", out,
+            *[x for o in overrides for x in ("--set", o)], "--resume"))
+        err = LunapoleError(
             f"campaign interrupted with {left} of {len(chunk_ranges(n, chunk))} chunks left; "
-            f"the finished chunks are stored in {out}: complete it with --resume"
-        ) from None
+            f"the finished chunks are stored in {out}: complete it with `{again}`"
+        )
+        err.exit_code = 130  # type: ignore[attr-defined]  # the CLI exits 130 like any SIGINT
+        raise err from None
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:

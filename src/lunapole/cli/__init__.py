@@ -33,6 +33,24 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _is_click_exception(exc: BaseException) -> bool:
+    """True for click's ClickException, whether from ``click`` or typer's vendored copy."""
+    kinds: list[type] = []
+    try:
+        from typer._click.exceptions import ClickException as TyperClickException
+
+        kinds.append(TyperClickException)
+    except ImportError:  # older typer: uses click itself
+        pass
+    try:
+        import click
+
+        kinds.append(click.ClickException)
+    except ImportError:
+        pass
+    return isinstance(exc, tuple(kinds))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: run the app, print user errors without a traceback."""
     try:
@@ -41,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         from rich.markup import escape  # messages quote TOML tables like [dispersions]: not markup
 
         _err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        return 2
+        return int(getattr(exc, "exit_code", 2))  # 130 for an interrupted (resumable) campaign
     except typer.Abort:
         _err.print("aborted")
         return 130
@@ -50,12 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except SystemExit as exc:  # typer/click usage errors
         return int(exc.code or 0)
-    except Exception as exc:  # click usage errors come as ClickException
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+    except Exception as exc:  # usage errors come as ClickException (typer >= 0.22 vendors click as typer._click)
+        show = getattr(exc, "show", None)
+        if _is_click_exception(exc) and show is not None:
+            show()
+            return int(getattr(exc, "exit_code", 2))
         raise
     return 0
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -26,20 +27,39 @@ def _fmt(x, spec: str = ".3f") -> str:
     return str(x)
 
 
+def _short_step(label: str) -> str:
+    """``"sequence[2] (deorbit)"`` -> ``"deorbit"``; unnamed steps keep ``sequence[i]``."""
+    if label.endswith(")") and " (" in label:
+        return label[label.index(" (") + 2:-1]
+    return label
+
+
 def print_replay(rep, console: Console) -> None:
     """Rich summary: outcome, key events, impact/touchdown, published vs simulated, timeline, sweep."""
     colour = {"completed": "green", "landed": "green", "impact": "red", "crashed": "red"}.get(rep.outcome, "yellow")
     console.print(f"[bold]{rep.title or rep.name}[/]  outcome: [bold {colour}]{rep.outcome}[/]", highlight=False)
     console.print(f"scenario: {rep.source}", highlight=False)
 
-    events = Table(title="Key events")
-    for col in ("run", "event", "UTC", "lat deg", "lon deg", "alt km", "step"):
-        events.add_column(col)
-    for e in rep.events_json():
-        if e["type"] in SKIP_EVENTS:
-            continue
-        events.add_row(e["run"], e["type"], e["epoch"].removesuffix(" UTC"), _fmt(e["lat_deg"]), _fmt(e["lon_deg"]),
-                       _fmt(e["altitude_km"]), e["step"])
+    rows = [e for e in rep.events_json() if e["type"] not in SKIP_EVENTS]
+    stamps = [e["epoch"].removesuffix(" UTC") for e in rows]
+    iso = all(len(t) >= 19 and t[10] == "T" for t in stamps)
+    days, years = {t[:10] for t in stamps}, {t[:4] for t in stamps}
+    if iso and len(days) == 1:  # fits 80 columns: the common date goes into the title
+        title, shown = f"Key events ({days.pop()}, UTC)", [t[11:] for t in stamps]
+    elif iso and len(years) == 1:
+        title, shown = f"Key events ({years.pop()}, UTC)", [f"{t[5:10]} {t[11:19]}" for t in stamps]
+    else:
+        title, shown = "Key events (UTC)", stamps
+    events = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    events.add_column("run", overflow="fold", min_width=9)
+    events.add_column("event", overflow="fold", min_width=10)
+    events.add_column("UTC", no_wrap=True)
+    for col in ("lat\ndeg", "lon\ndeg", "alt\nkm"):
+        events.add_column(col, justify="right", no_wrap=True)
+    events.add_column("step", overflow="fold")
+    for e, t in zip(rows, shown):
+        events.add_row(e["run"], e["type"], t, _fmt(e["lat_deg"]), _fmt(e["lon_deg"]),
+                       _fmt(e["altitude_km"], ".1f"), _short_step(e["step"]))
     console.print(events)
 
     if rep.planned_orbit or rep.achieved_orbit:
@@ -65,9 +85,11 @@ def print_replay(rep, console: Console) -> None:
     console.print(comp)
 
     if rep.timeline:
-        tl = Table(title="Timeline (UTC)")
-        for col in ("event", "published", "simulated", "difference s"):
-            tl.add_column(col)
+        tl = Table(title="Timeline (UTC)", box=box.SIMPLE_HEAD)
+        tl.add_column("event", overflow="fold")
+        tl.add_column("published", no_wrap=True)
+        tl.add_column("simulated", no_wrap=True)
+        tl.add_column("difference\ns", justify="right", no_wrap=True)
         for t in rep.timeline:
             tl.add_row(t.event, t.published_utc or "-", t.simulated_utc or "-", _fmt(t.difference_s, ".1f"))
         console.print(tl)
@@ -89,7 +111,7 @@ def register(app: typer.Typer) -> None:
         name: str = typer.Argument(..., help="Built-in mission (luna-25, chandrayaan-3) or a scenario file."),
         json_output: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
         set_: Optional[list[str]] = typer.Option(
-            None, "--set", help="Override a field: PATH=VALUE, e.g. sequence.pre_landing_burn.duration_s=84."
+            None, "--set", help="Override a field: PATH=VALUE (TOML literal; SI-suffixed names, e.g. duration_s in s). Repeatable."
         ),
         report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report into this directory."),
         sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Bisect the survivable burn duration (Luna-25)."),

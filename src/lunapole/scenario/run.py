@@ -77,7 +77,13 @@ def force_model(scn: Scenario):
         if grav.field.upper() not in CATALOG:
             p = Path(grav.field).expanduser()
             name = p if p.is_absolute() else (scn.base_dir / p)
-        field_obj = load_field(name, degree=grav.degree, order=grav.order)
+        from lunapole.errors import DataError
+
+        try:
+            field_obj = load_field(name, degree=grav.degree, order=grav.order)
+        except DataError as exc:  # name the scenario field that chose this file
+            raise DataError(f"{_where(scn)}, forces.gravity (field = {grav.field!r}, degree {grav.degree}): "
+                            f"{exc}") from None
     srp = (forces.srp.area_m2, forces.srp.cr) if forces.srp is not None else None
     if srp is not None and "SUN" not in forces.third_bodies:
         raise ScenarioError(
@@ -248,6 +254,21 @@ def _check_start_epoch(scenario: Scenario, epoch_tdb_s: float) -> None:
         ) from None
 
 
+LOWEST_SURFACE_M = MOON_MEAN_RADIUS_M - 10_000.0
+"""Below any lunar terrain (the deepest point, in Antoniadi crater, is about 9.1 km under the mean sphere)."""
+
+
+def _check_start_radius(scenario: Scenario, state0) -> None:
+    """A start state inside the Moon is an input mistake (e.g. sma_km given as an altitude): say which table."""
+    r_m = float(np.linalg.norm(state0.r_m))
+    if r_m < LOWEST_SURFACE_M:
+        raise ScenarioError(
+            f"{_where(scenario)}: initial_state puts the spacecraft inside the Moon (radius {r_m / 1e3:.1f} km, "
+            f"altitude {(r_m - MOON_MEAN_RADIUS_M) / 1e3:.1f} km above the 1737.4 km sphere); sma_km and "
+            "position_km are measured from the Moon's centre (or give periapsis_alt_km/apoapsis_alt_km)"
+        )
+
+
 def run_scenario(scenario: Scenario, progress: Progress | None = None, terrain: Any = None,
                  write_outputs: bool = True) -> RunResult:
     """Execute ``scenario.sequence`` in order; stop early when a step ends the run (impact, landing).
@@ -259,6 +280,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, terrain: 
     registry = registered_steps()
     state0 = initial_state(scenario)
     _check_start_epoch(scenario, state0.epoch_tdb_s)
+    _check_start_radius(scenario, state0)
     if write_outputs:
         from lunapole.scenario.output import check_output_paths
 

@@ -69,45 +69,38 @@ class IlluminationMaps:
         return self.max_fraction <= 0.0
 
 
-def illumination_maps(hmap: HorizonMap, et: np.ndarray, block_m: float = 8000.0, chunk: int = 4096,
+def illumination_maps(hmap: HorizonMap, et: np.ndarray, block_m: float = 8000.0, chunk: int = 16384,
                       ephemeris_name: str | None = None, progress=None) -> IlluminationMaps:
     """Illumination statistics for every cell of ``hmap`` at epochs ``et`` (evenly spaced, TDB s).
 
-    Epochs are processed in chunks of ``chunk`` (statistics are merged exactly, including darkness runs
-    that span chunks); ``progress(done, total)`` is called after each chunk.
+    Epochs are processed in chunks of ``chunk`` (the kernel carries its per-cell state across chunks, so
+    the statistics, including darkness runs that span chunks, equal a single pass); ``progress(done,
+    total)`` is called after each chunk.
     """
     et = np.asarray(et, dtype=float)
     if et.ndim != 1 or et.size < 1:
         raise DataError("illumination_maps needs a 1-D array of epochs")
+    if chunk < 1:
+        raise DataError(f"chunk = {chunk}: must be a positive number of epochs")
     step_h = float((et[1] - et[0]) / 3600.0) if et.size > 1 else 0.0
     dem = hmap.dem
     shape = dem.shape
     z = np.ascontiguousarray(np.asarray(dem.elevation_m[:, :], dtype=np.float64))
     block = max(1, min(16, int(block_m // dem.dx_m)))  # <= 256 cells: per-block tables stay in cache
-    acc = np.zeros(shape)
-    mx = np.zeros(shape, np.float32)
-    best = np.zeros(shape, np.int64)
-    open_run = np.zeros(shape, np.int64)  # dark run still open at the end of the processed epochs
-    earth = np.zeros(shape)
+    lit, psum, pmax, run, best, earth = (np.zeros(shape) for _ in range(6))
     total = et.size
     for i0 in range(0, total, chunk):
         e = et[i0:i0 + chunk]
-        n = e.size
         sun_dir, sun_r, earth_pos = sun_earth_geometry(e, ephemeris_name)
-        m, x, ef = (np.empty(shape, np.float32) for _ in range(3))
-        ld, head, tail = (np.empty(shape, np.int32) for _ in range(3))
         illumination_stats(hmap.q, float(hmap.quantum_deg), z, float(dem.x0_m), float(dem.y0_m),
-                           float(dem.dx_m), float(dem.radius_m), block, sun_dir, sun_r, earth_pos, 0.0,
-                           m, x, ld, ef, head, tail)
-        acc += m.astype(np.float64) * n
-        earth += ef.astype(np.float64) * n
-        np.maximum(mx, x, out=mx)
-        best = np.maximum(best, np.maximum(ld, open_run + head))  # a run may continue across the boundary
-        open_run = np.where(head >= n, open_run + n, tail)
+                           float(dem.dx_m), float(dem.radius_m), block, sun_dir, sun_r, earth_pos,
+                           lit, psum, pmax, run, best, earth)
         if progress is not None:
-            progress(min(i0 + n, total), total)
-    return IlluminationMaps((acc / total).astype(np.float32), mx, (best * step_h).astype(np.float32),
-                            (earth / total).astype(np.float32), step_h, et)
+            progress(min(i0 + e.size, total), total)
+    mean = ((lit + psum) / total).astype(np.float32)
+    mx = np.where(lit > 0.0, 1.0, pmax).astype(np.float32)
+    return IlluminationMaps(mean, mx, (best * step_h).astype(np.float32), (earth / total).astype(np.float32),
+                            step_h, et)
 
 
 def point_time_series(hmap: HorizonMap, row: int, col: int, et: np.ndarray, ephemeris_name: str | None = None,
