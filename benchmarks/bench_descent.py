@@ -1,7 +1,7 @@
 """Powered-descent speed: convex re-solve time vs peers, and closed-loop descents per second.
 
 Verdict (2-core x86-64 VM; figures in benchmarks/RESULTS-descent.md): closed-loop descents at 10 Hz guidance cost
-~330 ns of CPU per 0.1 s step (~500 descents of 600 s per CPU-second), 10x short of the 5,000/s-on-2-cores goal;
+~330 ns of CPU per 0.1 s step (~430-520 descents of 600 s per CPU-second), ~5x short of the 5,000/s-on-2-cores goal;
 the per-step guidance chain, not the integrator, sets the cost. Run:
 
     python benchmarks/bench_descent.py            # all

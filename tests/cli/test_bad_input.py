@@ -217,3 +217,19 @@ def test_initial_state_inside_the_moon_names_the_table(tmp_path, capsys):
 def test_usage_errors_are_messages_not_tracebacks(capsys, argv, needle):
     # Was: typer >= 0.22 raises its vendored click's exceptions, which main() did not recognise -> traceback.
     _fails(capsys, argv, needle)
+
+
+def test_run_outliving_the_ephemeris_names_file_and_step(tmp_path, capsys):
+    path = _tiny(tmp_path, "2023-08-16T12:00:00 TDB", "2050-12-31T23:00:00 TDB")
+    _fails(capsys, ["run", path, "--set", "sequence[0].duration_s=7200"], "tiny.toml", "sequence[0]", "DE421")
+
+
+def test_ctrl_c_during_run_exits_130(tmp_path, capsys, monkeypatch):
+    # Was: exit code 0 and no message (typer returns 130 in non-standalone mode; main() dropped it).
+    import lunapole.scenario as scenario
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scenario, "run_scenario", interrupted)
+    _fails(capsys, ["run", _tiny(tmp_path), "--json"], "interrupted", code=130)

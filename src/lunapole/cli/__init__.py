@@ -54,7 +54,12 @@ def _is_click_exception(exc: BaseException) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: run the app, print user errors without a traceback."""
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
+        # Non-standalone typer turns Ctrl-C (and typer.Exit) into a *returned* exit code; keep it.
+        if isinstance(rv, int) and not isinstance(rv, bool) and rv != 0:
+            if rv == 130:
+                _err.print("interrupted")
+            return rv
     except LunapoleError as exc:
         from rich.markup import escape  # messages quote TOML tables like [dispersions]: not markup
 

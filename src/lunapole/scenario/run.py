@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from lunapole.astro.constants import MOON_GM_M3_S2, MOON_MEAN_RADIUS_M
-from lunapole.errors import ScenarioError
+from lunapole.errors import EphemerisCoverageError, ScenarioError
 from lunapole.scenario.schema import Scenario
 from lunapole.scenario.steps import RunEvent, StepContext, StepResult, registered_steps
 
@@ -243,7 +243,6 @@ def _jsonable(obj: Any) -> Any:
 def _check_start_epoch(scenario: Scenario, epoch_tdb_s: float) -> None:
     """Fail before any step when the start epoch lies outside the ephemeris, naming the file and field."""
     from lunapole.astro.ephemeris import check_coverage
-    from lunapole.errors import EphemerisCoverageError
 
     try:
         check_coverage(epoch_tdb_s, scenario.scenario.ephemeris)
@@ -296,7 +295,11 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, terrain: 
         ctx.faults = scenario.faults_for(i)
         ctx.report(f"[{i + 1}/{n}] {step.type} {ctx.step_label}")
         start = ctx.state
-        result = registry[step.type].execute(step, ctx) or StepResult()
+        try:
+            result = registry[step.type].execute(step, ctx) or StepResult()
+        except EphemerisCoverageError as exc:  # the run outlives the ephemeris: say which file and step
+            raise EphemerisCoverageError(f"{_where(scenario)}, {ctx.step_label}: the run leaves the ephemeris "
+                                         f"span: {exc}") from None
         end = ctx.state
         summaries.append(StepSummary(
             index=i, name=step.name, type=step.type, start_tdb_s=start.epoch_tdb_s, end_tdb_s=end.epoch_tdb_s,
