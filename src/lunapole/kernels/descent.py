@@ -32,7 +32,10 @@ against the surface-relative velocity at ``P_THROTTLE``). The last phase must be
 the ground outside the limits in an earlier phase, or more than ``EARLY_MISS_M`` from the target, is
 ``hit_terrain_before_target``.
 
-Pure-Python twin: the same source executed without numba (``lunapole.descent.reference``).
+Speed layout: the step loop of :func:`simulate_one` works on plain floats (``_rk4_scalar``, ``_frame_scalar``,
+``_limit_scalar`` are register twins of ``rk4_step``, ``guidance_frame``, ``limit_direction``, same operations);
+the kept array functions are the documented, tested building blocks. Pure-Python twin: the same source executed
+without numba (``lunapole.descent.reference``).
 """
 from __future__ import annotations
 
