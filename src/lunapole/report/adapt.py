@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from lunapole.report.model import (Burn, Comparison, Event, ExtraTable, ReportInput, SurfacePoint, TimelineRow,
+from lunapole.report.model import (Burn, Event, ExtraTable, ReportInput, SurfacePoint, TimelineRow,
                                    Track)
 
 #: Samples per run (the figures thin further); at least one every 60 s of the run, at most one per second.
@@ -201,8 +201,7 @@ def report_input_from_replay(rep) -> ReportInput:
         events=events,
         timeline=[TimelineRow(t.event, t.published_utc, t.simulated_utc, t.difference_s, t.source)
                   for t in rep.timeline],
-        comparisons=[Comparison(c.quantity, c.published, c.simulated, c.unit, c.source, c.note)
-                     for c in rep.comparisons],
+        comparisons=list(rep.comparisons),
         burns=burns, points=points, assumptions=list(rep.assumptions), subtitle=f"scenario file: {rep.source}",
         json_dict=rep.to_json_dict(), tables=tables, notes=list(rep.notes),
     )

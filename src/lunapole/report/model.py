@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from lunapole.missions.common import Comparison  # one definition, shared with the replays
+
 
 @dataclass
 class Track:
@@ -57,24 +59,6 @@ class TimelineRow:
     simulated_utc: str | None
     difference_s: float | None = None
     source: str = ""
-
-
-@dataclass
-class Comparison:
-    """A published number next to the simulated one (``published`` may be None where nothing is published)."""
-
-    quantity: str
-    published: float | str | None
-    simulated: float | str | None
-    unit: str = ""
-    source: str = ""
-    note: str = ""
-
-    @property
-    def difference(self) -> float | None:
-        if isinstance(self.published, (int, float)) and isinstance(self.simulated, (int, float)):
-            return float(self.simulated) - float(self.published)
-        return None
 
 
 @dataclass
