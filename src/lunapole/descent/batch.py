@@ -6,6 +6,7 @@ bit-identical whatever batch it is in (its noise is keyed by its own seed; no sh
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numba
@@ -190,15 +191,27 @@ def simulate_batch(
     _check(disp)
     env = environment or Environment(target_lat_deg=target_lat_deg, flat_gravity_m_s2=flat_gravity_m_s2)
     guid_every = max(1, int(round(1.0 / (guidance_hz * dt_s))))
-    tmin_unit, tmax_unit, n_eng, limits = _vehicle_args(vehicle)
-    n = len(disp)
-    x0 = np.empty((n, 7))
-    x0[:, 0:3] = disp.r0_m
-    x0[:, 3:6] = disp.v0_m_s
-    x0[:, 6] = disp.mass_kg
-    dry = np.full(n, vehicle.dry_mass_kg)
-    out = np.empty((n, kd.NOUT))
-    f = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+
+    def kernel_args(d: BatchDispersions) -> tuple:
+        tmin_unit, tmax_unit, n_eng, limits = _vehicle_args(vehicle)
+        n = len(d)
+        x0 = np.empty((n, 7))
+        x0[:, 0:3] = d.r0_m
+        x0[:, 3:6] = d.v0_m_s
+        x0[:, 6] = d.mass_kg
+        f = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+        return (
+            x0, plan.table(), np.full(n, vehicle.dry_mass_kg), float(vehicle.effective_isp_s), f(d.isp_s),
+            f(d.thrust_scale), tmin_unit, tmax_unit, n_eng, f(d.engine_out_time_s), f(d.misalign_rad),
+            f(d.nav_pos_bias_m), f(d.nav_vel_bias_m_s), f(d.nav_alt_bias_m), f(d.nav_pos_sigma_m),
+            f(d.nav_vel_sigma_m_s), f(d.nav_alt_sigma_m), np.ascontiguousarray(d.seed, dtype=np.uint64),
+            *env.kernel_args(), float(dt_s), guid_every, float(max_time_s), math.radians(vehicle.max_tilt_rate_deg_s),
+            limits, np.empty((n, kd.NOUT)), *env.gravity_pack(),
+        )
+
+    _prime_kernel_cache(lambda: kernel_args(disp.subset(slice(0, 1))))
+    args = kernel_args(disp)
+    out = args[-1 - len(env.gravity_pack())]
     old = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
@@ -206,17 +219,42 @@ def simulate_batch(
     # one thread may be descheduled; the default static split then waits for the slowest half
     old_chunk = numba.set_parallel_chunksize(_CHUNK)
     try:
-        kd.simulate_batch_kernel(
-            x0, plan.table(), dry, float(vehicle.effective_isp_s), f(disp.isp_s), f(disp.thrust_scale), tmin_unit, tmax_unit,
-            n_eng, f(disp.engine_out_time_s), f(disp.misalign_rad), f(disp.nav_pos_bias_m), f(disp.nav_vel_bias_m_s),
-            f(disp.nav_alt_bias_m), f(disp.nav_pos_sigma_m), f(disp.nav_vel_sigma_m_s), f(disp.nav_alt_sigma_m),
-            np.ascontiguousarray(disp.seed, dtype=np.uint64), *env.kernel_args(), float(dt_s), guid_every,
-            float(max_time_s), math.radians(vehicle.max_tilt_rate_deg_s), limits, out, *env.gravity_pack(),
-        )
+        kd.simulate_batch_kernel(*args)
     finally:
         numba.set_parallel_chunksize(old_chunk)
         numba.set_num_threads(old)
     return _result(out)
+
+
+_PRIME_ENV = "LUNAPOLE_NO_KERNEL_PRIMING"
+
+
+def _prime_kernel_cache(make_args) -> None:
+    """Compile the batch kernel in a child process first, so that this process loads it from numba's cache.
+
+    Why: machine code that numba compiles in a process and the code it later loads from its on-disk cache can
+    differ in the last bits (measured: touchdown speeds 1e-14 m/s apart). A campaign whose worker processes load
+    the cache would then not be bit-identical to one run in the process that compiled. With the cache primed by
+    a child, every process runs the same cached code. Skipped when the kernel is already in this process, when
+    caching cannot help (JIT disabled), and inside the priming child itself. ``make_args``: the kernel's
+    arguments for one sample (same types as the real call).
+    """
+    if kd.simulate_batch_kernel.signatures or numba.config.DISABLE_JIT or os.environ.get(_PRIME_ENV):
+        return
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "args.pkl")
+        with open(path, "wb") as fh:
+            pickle.dump(make_args(), fh)
+        code = ("import pickle, sys; from lunapole.kernels import descent as kd; "
+                "kd.simulate_batch_kernel(*pickle.load(open(sys.argv[1], 'rb')))")
+        # a failure here only costs the bit-identity guarantee across processes: the real call compiles anyway
+        subprocess.run([sys.executable, "-c", code, path], env={**os.environ, _PRIME_ENV: "1"},
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=900)
 
 
 def _result(out: np.ndarray) -> BatchResult:
