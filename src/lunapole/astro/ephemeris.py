@@ -296,22 +296,7 @@ def state_m_m_s(
     ``et`` is TDB s past J2000 (scalar or 1-D array). Velocities in a body frame are relative to that
     rotating frame (SPICE ``spkezr`` convention).
     """
-    tgt, ctr = _spice_target(target, "target"), _spice_target(center, "center")
-    abcorr = _check_abcorr(abcorr)
-    et_arr = np.asarray(et, dtype=float)
-    flat = et_arr.reshape(-1)
-    with _kernels.LOCK:  # held from kernel selection to query: another thread may switch ephemeris
-        name = ensure_kernels(ephemeris)
-        spice_frame = spice_frame_name(frame, name)
-        check_coverage(et_arr, name)
-        if flat.size == 0:
-            return np.zeros(et_arr.shape + (6,))
-        if flat.size == 1:
-            states = np.asarray(spiceypy.spkezr(tgt, float(flat[0]), spice_frame, abcorr, ctr)[0])[None, :]
-        else:
-            states = np.asarray(spiceypy.spkezr(tgt, flat, spice_frame, abcorr, ctr)[0])
-    out = states.reshape(et_arr.shape + (6,)) * 1000.0
-    return out
+    return _query(spiceypy.spkezr, 6, target, et, center, frame, ephemeris, abcorr)
 
 
 def position_m(
@@ -328,6 +313,11 @@ def position_m(
     ``ephemeris``: ``"DE421"`` (default) or ``"DE440"``. Raises :class:`EphemerisCoverageError` outside
     :func:`coverage_tdb_s`.
     """
+    return _query(spiceypy.spkpos, 3, target, et, center, frame, ephemeris, abcorr)
+
+
+def _query(spice_fn, width: int, target, et, center, frame, ephemeris, abcorr) -> np.ndarray:
+    """``spkpos`` (width 3) or ``spkezr`` (width 6) for scalar or array ``et``, in metres (and m/s)."""
     tgt, ctr = _spice_target(target, "target"), _spice_target(center, "center")
     abcorr = _check_abcorr(abcorr)
     et_arr = np.asarray(et, dtype=float)
@@ -337,9 +327,9 @@ def position_m(
         spice_frame = spice_frame_name(frame, name)
         check_coverage(et_arr, name)
         if flat.size == 0:
-            return np.zeros(et_arr.shape + (3,))
+            return np.zeros(et_arr.shape + (width,))
         if flat.size == 1:
-            pos = np.asarray(spiceypy.spkpos(tgt, float(flat[0]), spice_frame, abcorr, ctr)[0])[None, :]
+            values = np.asarray(spice_fn(tgt, float(flat[0]), spice_frame, abcorr, ctr)[0])[None, :]
         else:
-            pos = np.asarray(spiceypy.spkpos(tgt, flat, spice_frame, abcorr, ctr)[0])
-    return pos.reshape(et_arr.shape + (3,)) * 1000.0
+            values = np.asarray(spice_fn(tgt, flat, spice_frame, abcorr, ctr)[0])
+    return values.reshape(et_arr.shape + (width,)) * 1000.0
