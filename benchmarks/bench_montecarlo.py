@@ -106,6 +106,11 @@ def _snapshot_and_reexec() -> None:
     src = Path(__file__).resolve().parents[1] / "src" / "lunapole"
     snap = Path(tempfile.mkdtemp(prefix="bench_mc_src_"))
     shutil.copytree(src, snap / "lunapole", ignore=shutil.ignore_patterns("__pycache__"))
+    # byte-compile the copy, as an installed package is: otherwise (PYTHONDONTWRITEBYTECODE=1, or a read-only
+    # tree) every measured CLI process would compile lunapole's modules from source again
+    import compileall
+
+    compileall.compile_dir(str(snap / "lunapole"), quiet=1)
     env = dict(os.environ, LUNAPOLE_BENCH_SNAPSHOT=str(snap), NUMBA_CACHE_DIR=str(snap / "numba_cache"))
     env["PYTHONPATH"] = os.pathsep.join([str(snap), env.get("PYTHONPATH", "")])
     try:
@@ -137,7 +142,9 @@ def main() -> None:
         # (process start, imports, nominal set-up, kernel load) from a 10-descent run
         _campaign(scen, 8, 1, tmp / "warm")
         _, t0 = _campaign(scen, 10, 1, tmp / "fixed")
-        print(f"fixed cost of a campaign (new process, imports, set-up, 10 descents): {t0:.1f} s")
+        _, t02 = _campaign(scen, 10, 2, tmp / "fixed2")
+        print(f"fixed cost of a campaign (new process, imports, set-up, 10 descents): {t0:.1f} s with 1 worker, "
+              f"{t02:.1f} s with 2 workers")
 
         res1, t1 = _campaign(scen, args.n_scaling, 1, tmp / "w1")
         res2, t2 = _campaign(scen, args.n_scaling, 2, tmp / "w2")

@@ -1,8 +1,9 @@
-"""The scalar-register kernel reproduces the touchdown figures of the array-based kernel it replaced.
+"""The lockstep batch kernel reproduces the touchdown figures of the scalar kernel.
 
-Reference: ``tests/references/descent_batch_baseline.npz``, written by the previous (array-based) kernel with
-``tests/references/make_descent_batch_baseline.py`` (same dispersions). The rewrite keeps the physics and the
-operation order; only floating-point contraction may differ, which the closed loop amplifies to ~1e-7.
+Reference: ``tests/references/descent_batch_baseline.npz``, written by the scalar kernel (one sample per thread
+iteration, plain branches) with ``tests/references/make_descent_batch_baseline.py --scalar`` (same dispersions).
+The lockstep kernel (16-32 samples through the same vector instructions, selects instead of branches) keeps the
+physics and the operation order; only floating-point contraction may differ, which the closed loop amplifies.
 """
 import importlib.util
 from pathlib import Path
@@ -20,7 +21,7 @@ def _generator():
     return mod
 
 
-def test_batch_matches_pre_rewrite_kernel():
+def test_lockstep_batch_matches_scalar_kernel():
     base = np.load(REF / "descent_batch_baseline.npz")
     now = _generator().cases()
     cols = list(base["columns"])
@@ -29,6 +30,6 @@ def test_batch_matches_pre_rewrite_kernel():
         ref, got = base[case], now[case]
         assert np.array_equal(ref[:, code], got[:, code]), case  # same verdict for every sample
         assert (ref[:, code] == 0).any() and (ref[:, code] != 0).any() or case == "sphere"  # outcomes exercised
-        # m, m/s, deg, kg, s: within 1e-6 relative (1e-6 absolute below unit magnitude) of the old kernel
+        # m, m/s, deg, kg, s: within 1e-6 relative (1e-6 absolute below unit magnitude) of the scalar kernel
         err = np.abs(got - ref) / np.maximum(np.abs(ref), 1.0)
         assert err.max() < 1e-6, (case, cols[int(np.argmax(err.max(axis=0)))], err.max())

@@ -104,10 +104,15 @@ def test_convex_closed_loop_absorbs_errors_that_break_open_loop():
     from lunapole.descent.vehicle import default_lunar_lander
 
     veh = default_lunar_lander()
-    err = DescentErrors(thrust_scale=0.97, nav_pos_sigma_m=2.0, nav_vel_sigma_m_s=0.1, misalign_rad=(0.01, 0.0))
-    kw = dict(mass_kg=1000.0, glide_slope_deg=5.0, max_tilt_deg=60.0, errors=err)
-    closed = simulate_convex_descent(veh, (-3000.0, 500.0, 2000.0), (60.0, 0.0, -30.0), 1.62, resolve_s=2.0, **kw)
+    # several noise realizations: seeds 0, 3, 4 and 6 crashed before re-solves kept the thrust margin and the
+    # thrust magnitude was projected on the pointing cone (one lucky seed is not evidence)
+    for seed in (0, 3, 4, 6):
+        err = DescentErrors(thrust_scale=0.97, nav_pos_sigma_m=2.0, nav_vel_sigma_m_s=0.1, misalign_rad=(0.01, 0.0),
+                            seed=seed)
+        kw = dict(mass_kg=1000.0, glide_slope_deg=5.0, max_tilt_deg=60.0, errors=err)
+        closed = simulate_convex_descent(veh, (-3000.0, 500.0, 2000.0), (60.0, 0.0, -30.0), 1.62, resolve_s=2.0, **kw)
+        assert closed.success, (seed, closed.touchdown_dict())
+        assert closed.vertical_speed_m_s <= 2.0 and closed.horizontal_speed_m_s <= 0.5
+        assert closed.miss_distance_m < 5.0
     opened = simulate_convex_descent(veh, (-3000.0, 500.0, 2000.0), (60.0, 0.0, -30.0), 1.62, resolve_s=None, **kw)
-    assert closed.success, closed.touchdown_dict()
-    assert closed.vertical_speed_m_s <= 2.0 and closed.horizontal_speed_m_s <= 0.5 and closed.miss_distance_m < 5.0
     assert not opened.success

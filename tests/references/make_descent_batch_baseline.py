@@ -2,13 +2,15 @@
 Chandrayaan-3-like sphere with rotation, nav noise, misalignment, engine-out), used by
 ``tests/descent/test_batch_baseline.py`` to check that kernel speed work does not change the results.
 
-The committed file was produced on 2026-11-25 by the array-based kernel that preceded the scalar rewrite
-(git commit f3bd3c5), loaded from a copy with ``--kernel``:
+The committed file was produced on 2026-11-25 by the SCALAR kernel (``lunapole.kernels.descent.simulate_batch_kernel``,
+one sample per thread iteration) with ``--scalar``; the batch path now runs the lockstep kernel
+(``lunapole.kernels.descent_lockstep``), so the test compares two independent implementations of the same closed
+loop. (An earlier file came from the array-based kernel of git commit f3bd3c5; it was regenerated when the noise
+generator changed from Marsaglia's polar method to Box-Muller, which changes every noisy sample.)
 
-    git show f3bd3c5:src/lunapole/kernels/descent.py > /tmp/descent_before.py
-    python tests/references/make_descent_batch_baseline.py --kernel /tmp/descent_before.py
+    python tests/references/make_descent_batch_baseline.py --scalar
 
-Without ``--kernel`` it uses the installed kernel (to regenerate after a deliberate physics change).
+``--kernel PATH`` runs an alternative copy of ``lunapole/kernels/descent.py`` (scalar) instead.
 """
 from __future__ import annotations
 
@@ -91,8 +93,11 @@ def cases() -> dict[str, np.ndarray]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--kernel", help="path of an alternative lunapole/kernels/descent.py to run")
+    ap.add_argument("--kernel", help="path of an alternative lunapole/kernels/descent.py to run (scalar)")
+    ap.add_argument("--scalar", action="store_true", help="run the scalar kernel instead of the lockstep one")
     a = ap.parse_args()
+    if a.scalar or a.kernel:
+        batch.kernel_for_args = lambda args: batch.kd.simulate_batch_kernel
     if a.kernel:
         spec = importlib.util.spec_from_file_location("descent_kernel_alt", a.kernel)
         mod = importlib.util.module_from_spec(spec)

@@ -181,6 +181,78 @@ class DescentBatchModel(SampleModel):
         self.roles = {p: _value_role(raw, idx, p) for p in self.spec.values}
         self.seed = job.seed
         self._nominal_time_s: float | None = None
+        self._kernel_checked = False  # batch kernel looked up in numba's on-disk cache (see _load_cached_kernel)
+        self._kernel_sig: tuple | None = None
+        self._kernel_args1: tuple | None = None
+
+    # -- start-up: the batch kernel from numba's on-disk cache, without a priming child per process ----------
+    def _capture_kernel_args(self) -> tuple | None:
+        """The batch kernel's arguments for one nominal sample of this model, captured at the
+        :func:`lunapole.descent.batch._prime_kernel_cache` hook of ``simulate_batch`` (reached before numba's
+        thread pool starts or the kernel runs); None when that hook is not there."""
+        try:
+            from lunapole.descent import batch
+
+            prime = batch._prime_kernel_cache
+        except (ImportError, AttributeError):
+            return None
+        captured: dict[str, tuple] = {}
+
+        class _Captured(Exception):
+            pass
+
+        def capture(make_args):
+            captured["args"] = tuple(make_args())
+            raise _Captured
+
+        batch._prime_kernel_cache = capture
+        try:
+            self._simulate_raw(self._Disp.nominal(1, self.vehicle, self.r0, self.v0), threads=1)
+        except _Captured:
+            pass
+        finally:
+            batch._prime_kernel_cache = prime
+        return captured.get("args")
+
+    def _kernel_signature(self) -> tuple | None:
+        """numba argument types of this model's batch-kernel call (None: not available, or the kernel is
+        already loaded in this process)."""
+        if self._kernel_sig is None:
+            try:
+                args = self._capture_kernel_args()
+                if args is None:
+                    return None
+                kernel = _batch_kernel(args)
+                if kernel.signatures:
+                    return None
+                self._kernel_args1 = args
+                self._kernel_sig = tuple(kernel.typeof_pyval(a) for a in args)
+            except Exception:  # noqa: BLE001 - an optimisation only: the kernel call works without it
+                return None
+        return self._kernel_sig
+
+    def before_fork(self) -> None:
+        """In the coordinator, before forking the workers: make sure numba's on-disk cache holds the batch kernel
+        for this call, so that each worker loads it from there (:func:`_load_cached_kernel`) instead of starting
+        its own priming child process (about 1.5 s each). A cold cache is primed once, here (a child process:
+        no numba threads start in this one). numba's target context is set up here too, inherited by the workers."""
+        sig = self._kernel_signature()
+        if sig is None:
+            return
+        args = self._kernel_args1
+        kernel = _batch_kernel(args)
+        try:  # numba's target context (~0.5 s of registry loading, no threads): once here, not in every worker
+            kernel.targetctx.refresh()
+        except Exception:  # noqa: BLE001 - each worker then refreshes its own
+            pass
+        if _kernel_in_disk_cache(kernel, sig):
+            return
+        from lunapole.descent import batch
+
+        try:
+            batch._prime_kernel_cache(lambda: args)
+        except Exception:  # noqa: BLE001 - the workers then prime as before
+            pass
 
     @property
     def nominal_time_s(self) -> float:
@@ -194,6 +266,13 @@ class DescentBatchModel(SampleModel):
         return self._nominal_time_s
 
     def _fly(self, disp, threads=None):
+        if not self._kernel_checked:
+            self._kernel_checked = True
+            if self._kernel_signature() is not None:
+                _load_cached_kernel(_batch_kernel(self._kernel_args1), self._kernel_sig)
+        return self._simulate_raw(disp, threads)
+
+    def _simulate_raw(self, disp, threads=None):
         st = self.step
         return self._simulate(self.vehicle, self.plan, disp, dt_s=st.dt_s, guidance_hz=st.guidance_hz,
                               max_time_s=st.max_time_s, environment=self.env, threads=threads)
@@ -284,3 +363,52 @@ class DescentBatchModel(SampleModel):
             "miss_distance_m": res.miss_distance_m,
             "final_phase": np.asarray(self.plan.names, dtype=object)[res.final_phase.astype(int)],
         }
+
+
+def _batch_kernel(args: tuple):
+    """The numba dispatcher that :func:`lunapole.descent.batch.simulate_batch` runs (and primes) for these kernel
+    arguments (``batch.kernel_for_args`` where it chooses between kernels)."""
+    from lunapole.descent import batch
+
+    choose = getattr(batch, "kernel_for_args", None)
+    if choose is not None:
+        return choose(args)
+    from lunapole.kernels import descent as kd
+
+    return kd.simulate_batch_kernel
+
+
+def _kernel_in_disk_cache(kernel, sig: tuple) -> bool:
+    """True when numba's on-disk cache (fresh for the kernel's current source) holds ``kernel`` compiled for
+    argument types ``sig`` on this CPU. Reads the cache index only: loads no code, starts no threads."""
+    try:
+        cache = kernel._cache
+        key = cache._index_key(sig, kernel.targetctx.codegen())
+        return key in cache._cache_file._load_index()
+    except Exception:  # noqa: BLE001 - numba internals differ: say "not cached" (the caller then primes)
+        return False
+
+
+def _load_cached_kernel(kernel, sig: tuple | None) -> bool:
+    """Load ``kernel`` for argument types ``sig`` from numba's on-disk cache into this process, as
+    ``Dispatcher.compile`` does on a cache hit, but never compiling: on a miss nothing happens and the first kernel
+    call primes the cache in a child process as before (:func:`lunapole.descent.batch._prime_kernel_cache`).
+    Every process then runs the same cached machine code (campaigns stay bit-identical across workers) without
+    paying a priming child per process when the cache is warm."""
+    if sig is None:
+        return False
+    try:
+        from numba.core.compiler_lock import global_compiler_lock
+
+        if kernel.signatures or not _kernel_in_disk_cache(kernel, sig):
+            return False
+        with global_compiler_lock:
+            cres = kernel._cache.load_overload(sig, kernel.targetctx)
+            if cres is None:
+                return False
+            if not cres.objectmode:
+                kernel.targetctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
+            kernel.add_overload(cres)
+        return True
+    except Exception:  # noqa: BLE001 - numba internals differ: fall back to the priming child
+        return False

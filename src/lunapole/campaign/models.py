@@ -50,6 +50,10 @@ class SampleModel:
     def simulate(self, inputs: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         raise NotImplementedError
 
+    def before_fork(self) -> None:
+        """Called in the coordinating process before it forks the worker pool (work every worker would
+        otherwise repeat). Must not start numba's thread pool. Default: nothing."""
+
 
 class CustomModel(SampleModel):
     """A user function ``f(raw_scenario: dict, inputs: dict[str, ndarray]) -> dict[str, ndarray]``."""

@@ -224,7 +224,10 @@ def _process_context(job: CampaignJob):
 
     methods = mp.get_all_start_methods()
     if sys.platform == "linux" and "fork" in methods and not _numba_threads_started():
-        _model_for(job)  # build once, inherited by the forked workers
+        model = _model_for(job)  # build once, inherited by the forked workers
+        before_fork = getattr(model, "before_fork", None)
+        if before_fork is not None:
+            before_fork()  # e.g. the batch kernel found in (or put into) numba's on-disk cache, once
         if not _numba_threads_started():
             return get_context("fork")
     if "forkserver" in methods:

@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -210,11 +211,26 @@ class CampaignStore:
 
 def read_results(out_dir: Path) -> pa.Table:
     """All stored chunks of a campaign as one table sorted by sample index."""
-    files = sorted((Path(out_dir) / CHUNK_DIR).glob("chunk-*-*.parquet"))
+    files = sorted((Path(out_dir) / CHUNK_DIR).glob("chunk-*-*.parquet"), key=_chunk_order)
     if not files:
         raise LunapoleError(f"no result chunks in {out_dir}/{CHUNK_DIR}")
-    table = pa.concat_tables([pq.read_table(f) for f in files])
-    return table.sort_by("sample")
+    # ParquetFile, not pq.read_table: the latter goes through pyarrow.dataset, which imports pandas (~0.5 s)
+    table = pa.concat_tables([pq.ParquetFile(f).read() for f in files])
+    from lunapole.campaign.stats import column_array
+
+    sample = column_array(table, "sample")
+    if len(sample) > 1 and not bool(np.all(sample[1:] > sample[:-1])):
+        table = table.sort_by("sample")  # chunks in index order are sorted already (sort_by imports pyarrow.compute)
+    return table
+
+
+def _chunk_order(path: Path) -> tuple:
+    """Chunk files by start index (numeric order, not the name's text order)."""
+    try:
+        _, a, b = path.stem.split("-")
+        return (0, int(a), int(b), path.name)
+    except ValueError:
+        return (1, 0, 0, path.name)
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any]:

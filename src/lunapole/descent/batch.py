@@ -1,7 +1,9 @@
 """Batched closed-loop descents for Monte Carlo: many dispersed samples advanced together in numba.
 
-Polynomial/phase guidance (see :mod:`lunapole.kernels.descent`), fixed-step RK4. A sample's result is
-bit-identical whatever batch it is in (its noise is keyed by its own seed; no shared state).
+Polynomial/phase guidance (see :mod:`lunapole.kernels.descent`), fixed-step RK4. Central gravity and flat ground
+run on the lockstep kernel (:mod:`lunapole.kernels.descent_lockstep`: 16 samples per block through the same vector
+instructions); the spherical-harmonic truth model on the scalar kernel, one sample per thread iteration. A
+sample's result is bit-identical whatever batch it is in (its noise is keyed by its own seed; no shared state).
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from lunapole.descent.plan import DescentPlan
 from lunapole.descent.vehicle import Vehicle
 from lunapole.errors import LunapoleError
 from lunapole.kernels import descent as kd
+from lunapole.kernels import descent_lockstep as kl
 
-_CHUNK = 8  # samples per dynamically scheduled chunk of the parallel loop (see simulate_batch)
+_CHUNK = 8  # samples per dynamically scheduled chunk of the scalar kernel's parallel loop (lockstep: 1 block)
 FAILURE_NAMES = ("none", "hard_landing", "tip_over", "propellant_exhausted", "hit_terrain_before_target",
                  "slope_too_steep", "no_touchdown")
 
@@ -206,20 +209,22 @@ def simulate_batch(
             f(d.nav_pos_bias_m), f(d.nav_vel_bias_m_s), f(d.nav_alt_bias_m), f(d.nav_pos_sigma_m),
             f(d.nav_vel_sigma_m_s), f(d.nav_alt_sigma_m), np.ascontiguousarray(d.seed, dtype=np.uint64),
             *env.kernel_args(), float(dt_s), guid_every, float(max_time_s), math.radians(vehicle.max_tilt_rate_deg_s),
-            limits, np.empty((n, kd.NOUT)), *env.gravity_pack(),
+            limits, np.empty((n, kd.NOUT)), *gpack,
         )
 
+    gpack = env.gravity_pack()
     _prime_kernel_cache(lambda: kernel_args(disp.subset(slice(0, 1))))
     args = kernel_args(disp)
-    out = args[-1 - len(env.gravity_pack())]
+    kernel = kernel_for_args(args)
+    out = args[-1 - len(gpack)]
     old = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
     # dynamic scheduling in small chunks: samples differ in length (a failure ends early) and on a shared machine
     # one thread may be descheduled; the default static split then waits for the slowest half
-    old_chunk = numba.set_parallel_chunksize(_CHUNK)
+    old_chunk = numba.set_parallel_chunksize(1 if kernel is kl.simulate_lockstep_kernel else _CHUNK)
     try:
-        kd.simulate_batch_kernel(*args)
+        kernel(*args)
     finally:
         numba.set_parallel_chunksize(old_chunk)
         numba.set_num_threads(old)
@@ -229,8 +234,16 @@ def simulate_batch(
 _PRIME_ENV = "LUNAPOLE_NO_KERNEL_PRIMING"
 
 
+def kernel_for_args(args: tuple):
+    """The batch kernel for these kernel arguments: the lockstep kernel (SIMD across samples) for central gravity or
+    flat ground, the scalar one when the spherical-harmonic truth model is on (``gp_f[0] != 0``, not flat)."""
+    gp_f, flat_g = args[-4], args[20]
+    return kd.simulate_batch_kernel if (gp_f[0] != 0.0 and flat_g <= 0.0) else kl.simulate_lockstep_kernel
+
+
 def _prime_kernel_cache(make_args) -> None:
-    """Compile the batch kernel in a child process first, so that this process loads it from numba's cache.
+    """Compile the batch kernel that ``make_args()`` calls for (:func:`kernel_for_args`) in a child process first,
+    so that this process loads it from numba's cache.
 
     Why: machine code that numba compiles in a process and the code it later loads from its on-disk cache can
     differ in the last bits (measured: touchdown speeds 1e-14 m/s apart). A campaign whose worker processes load
@@ -239,19 +252,25 @@ def _prime_kernel_cache(make_args) -> None:
     caching cannot help (JIT disabled), and inside the priming child itself. ``make_args``: the kernel's
     arguments for one sample (same types as the real call).
     """
-    if kd.simulate_batch_kernel.signatures or numba.config.DISABLE_JIT or os.environ.get(_PRIME_ENV):
+    if numba.config.DISABLE_JIT or os.environ.get(_PRIME_ENV):
+        return
+    args = make_args()
+    kernel = kernel_for_args(args)
+    if kernel.signatures:
         return
     import pickle
     import subprocess
     import sys
     import tempfile
 
+    module = kernel.py_func.__module__
+    name = kernel.py_func.__name__
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "args.pkl")
         with open(path, "wb") as fh:
-            pickle.dump(make_args(), fh)
-        code = ("import pickle, sys; from lunapole.kernels import descent as kd; "
-                "kd.simulate_batch_kernel(*pickle.load(open(sys.argv[1], 'rb')))")
+            pickle.dump(args, fh)
+        code = (f"import pickle, sys, importlib; k = getattr(importlib.import_module({module!r}), {name!r}); "
+                "k(*pickle.load(open(sys.argv[1], 'rb')))")
         # a failure here only costs the bit-identity guarantee across processes: the real call compiles anyway
         subprocess.run([sys.executable, "-c", code, path], env={**os.environ, _PRIME_ENV: "1"},
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=900)

@@ -175,7 +175,8 @@ def simulate_convex_descent(
     2020's hand-over to terminal descent); from there a vertical-descent law (velocity tracking to
     ``touchdown_rate_m_s``, horizontal nulling, tilt within ``max_tilt_deg``) lands. Commanded thrust = planned ``u`` (linear in time)
     x estimated mass, clipped to the throttle range and the pointing limit. The planner sees only
-    ``thrust_margin`` of the maximum thrust, leaving the rest for the closed loop to absorb errors. Re-solves that turn infeasible
+    ``thrust_margin`` of the maximum thrust, leaving the rest for the closed loop to absorb errors; re-solves use the
+    same margin and fall back to the whole thrust range only when that is infeasible. Re-solves that turn infeasible
     (because of errors) keep the previous plan. Raises InfeasibleError when the first plan is infeasible.
     """
     err = errors or DescentErrors()
@@ -187,10 +188,11 @@ def simulate_convex_descent(
                             glide_slope_deg=glide_slope_deg, target_m=(0.0, 0.0, gate_altitude_m),
                             target_velocity_m_s=(0.0, 0.0, -gate_rate_m_s))
     sol = planner.solve(r0_m, v0_m_s, m0)
-    # re-solves may use the whole thrust range: the margin was kept for them
-    replanner = ConvexPlanner(full, (0.0, 0.0, -gravity_m_s2), n_nodes=n_nodes, max_tilt_deg=max_tilt_deg,
+    # re-solves keep the margin too (a plan that uses all the thrust has none left for the errors that follow) and
+    # only use the whole thrust range when no plan with the margin exists
+    replanners = (planner, ConvexPlanner(full, (0.0, 0.0, -gravity_m_s2), n_nodes=n_nodes, max_tilt_deg=max_tilt_deg,
                               glide_slope_deg=glide_slope_deg, target_m=(0.0, 0.0, gate_altitude_m),
-                              target_velocity_m_s=(0.0, 0.0, -gate_rate_m_s))
+                              target_velocity_m_s=(0.0, 0.0, -gate_rate_m_s)))
     plans = [sol]
     t_plan0 = 0.0
     tf_abs = sol.tf_s
@@ -219,8 +221,12 @@ def simulate_convex_descent(
                 xe = xe + np.r_[[err.nav_pos_sigma_m * kd.normal_noise(np.uint64(err.seed), rng_cycle, i) for i in range(3)],
                                 [err.nav_vel_sigma_m_s * kd.normal_noise(np.uint64(err.seed), rng_cycle, 3 + i) for i in range(3)]]
             rng_cycle += 1
-            for factor in (1.0, 1.15, 1.3, 0.9):  # remaining time first, then a few stretched ones
-                new = replanner.try_solve(xe[:3], xe[3:], m_est, (tf_abs - t) * factor)
+            new = None
+            for replanner in replanners:
+                for factor in (1.0, 1.15, 1.3, 0.9):  # remaining time first, then a few stretched ones
+                    new = replanner.try_solve(xe[:3], xe[3:], m_est, (tf_abs - t) * factor)
+                    if new is not None:
+                        break
                 if new is not None:
                     sol = new
                     plans.append(sol)
@@ -250,6 +256,9 @@ def simulate_convex_descent(
             h = d[:2] / max(np.linalg.norm(d[:2]), 1e-12)
             d = np.r_[math.sin(max_tilt_now) * h, math.cos(max_tilt_now)]
         tdir = d
+        # magnitude: the command projected on the achievable direction (a command pointing down, outside the
+        # pointing cone, must not become |u| of upward thrust: that ran away upwards)
+        tc = max(float(np.dot(u, d)), 0.0) * m_est
         tc = min(max(tc, tmin_max[0]), tmin_max[1])
         if err.engine_out_time_s <= t:
             tc = min(tc, tmin_max[1] * (vehicle.engine_count - 1) / vehicle.engine_count)

@@ -55,11 +55,21 @@ else:
 
 from lunapole.kernels.gravity import sh_acceleration  # noqa: E402  (compiled; also used by the twin)
 
+if globals().get("_PURE_PYTHON", False):  # the twin runs vecmath as plain Python too
+    import importlib.util as _ilu
+
+    _spec = _ilu.find_spec("lunapole.kernels.vecmath")
+    _vm = _ilu.module_from_spec(_spec)
+    _vm.__dict__["_PURE_PYTHON"] = True
+    _spec.loader.exec_module(_vm)
+else:
+    from lunapole.kernels import vecmath as _vm
+
 if not globals().get("_PURE_PYTHON", False):  # numba's cache does not see changes in the inlined gravity kernel
     from lunapole.kernels import _numba_cache
     from lunapole.kernels import gravity as _gravity
 
-    _numba_cache.invalidate_stale(__file__, [_gravity.__file__])
+    _numba_cache.invalidate_stale(__file__, [_gravity.__file__, _vm.__file__])
 
 G0 = 9.80665
 # FMA contraction and reassociation only (no finite-math or approximate-function flags): results stay
@@ -92,92 +102,22 @@ FAIL_NONE, FAIL_HARD, FAIL_TIP, FAIL_PROP, FAIL_EARLY, FAIL_SLOPE, FAIL_NO_TD = 
 O_EAST, O_NORTH, O_VSPEED, O_HSPEED, O_TILT, O_PROP, O_TIME, O_CODE, O_PHASE, O_MISS = range(10)
 NOUT = 10
 
-_U1 = np.uint64(0x9E3779B97F4A7C15)
-_U2 = np.uint64(0xBF58476D1CE4E5B9)
-_U3 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S11 = np.uint64(11)
-_CH = np.uint64(0xD1B54A32D192ED03)
-
-
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _mix64(x):
-    """splitmix64 finalizer (Steele, Lea & Flood 2014): a bijective 64-bit hash."""
-    x = x + _U1
-    x = (x ^ (x >> _S30)) * _U2
-    x = (x ^ (x >> _S27)) * _U3
-    return x ^ (x >> _S31)
-
-
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
 def normal_pair(seed, counter, channel):
-    """Two independent standard normal deviates for (seed, counter, channel): Marsaglia's polar method on
-    successive hashes of the key (53-bit uniforms; no trigonometry)."""
-    h = _mix64(seed ^ _mix64(np.uint64(counter) * _CH + np.uint64(channel)))
-    while True:
-        h = _mix64(h)
-        u = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
-        h = _mix64(h)
-        v = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
-        q = u * u + v * v
-        if q > 0.0 and q < 1.0:
-            f = math.sqrt(-2.0 * math.log(q) / q)
-            return u * f, v * f
-
-
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _polar_first(seed, kc, channel):
-    """First two attempts of :func:`normal_pair` for key ``kc = counter * _CH``, straight-line and selected
-    without a branch (the accept test is a coin flip the CPU cannot predict; a mispredict also throws away the
-    integration work in flight): ``(h, u, v, q)`` of the first attempt if accepted, else of the second (both
-    rejected, 4.6 %: :func:`_polar_finish` goes on from there, as :func:`normal_pair` would).
-
-    (53-bit integers convert to float exactly through int64, one instruction; from uint64 it is several.)"""
-    h = _mix64(seed ^ _mix64(kc + np.uint64(channel)))
-    h1 = _mix64(h)
-    u1 = float(np.int64(h1 >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
-    h1 = _mix64(h1)
-    v1 = float(np.int64(h1 >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
-    q1 = u1 * u1 + v1 * v1
-    h2 = _mix64(h1)
-    u2 = float(np.int64(h2 >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
-    h2 = _mix64(h2)
-    v2 = float(np.int64(h2 >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
-    q2 = u2 * u2 + v2 * v2
-    ok1 = (q1 > 0.0) & (q1 < 1.0)
-    return (h1 if ok1 else h2), (u1 if ok1 else u2), (v1 if ok1 else v2), (q1 if ok1 else q2)
-
-
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _polar_finish(h, u, v, q):
-    """Rest of :func:`normal_pair` from a first attempt (loops only when it was rejected)."""
-    while not (q > 0.0 and q < 1.0):
-        h = _mix64(h)
-        u = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
-        h = _mix64(h)
-        v = float(np.int64(h >> _S11)) * (2.0 / 9007199254740992.0) - 1.0
-        q = u * u + v * v
-    f = math.sqrt(-2.0 * math.log(q) / q)
-    return u * f, v * f
+    """Two independent standard normal deviates for (seed, counter, channel): Box-Muller on the splitmix64
+    stream of ``(seed, counter)`` (:mod:`lunapole.kernels.vecmath`; no rejection loop, so the lockstep
+    kernel draws the same values with vector instructions)."""
+    return _vm.normal_pair_from_base(_vm.stream_base(seed, counter), channel)
 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
 def normal_quad(seed, counter):
-    """``normal_pair(seed, counter, c)`` for channels c = 0..3 as one 8-tuple (same values).
-
-    The four first attempts are straight-line code so the CPU overlaps their hash and log chains; a
-    rejected attempt (21 %) continues the same hash sequence as :func:`normal_pair`."""
-    kc = np.uint64(counter) * _CH
-    h0, u0, v0, q0 = _polar_first(seed, kc, 0)
-    h1, u1, v1, q1 = _polar_first(seed, kc, 1)
-    h2, u2, v2, q2 = _polar_first(seed, kc, 2)
-    h3, u3, v3, q3 = _polar_first(seed, kc, 3)
-    a0, b0 = _polar_finish(h0, u0, v0, q0)
-    a1, b1 = _polar_finish(h1, u1, v1, q1)
-    a2, b2 = _polar_finish(h2, u2, v2, q2)
-    a3, b3 = _polar_finish(h3, u3, v3, q3)
+    """``normal_pair(seed, counter, c)`` for channels c = 0..3 as one 8-tuple (same values)."""
+    b = _vm.stream_base(seed, counter)
+    a0, b0 = _vm.normal_pair_from_base(b, 0)
+    a1, b1 = _vm.normal_pair_from_base(b, 1)
+    a2, b2 = _vm.normal_pair_from_base(b, 2)
+    a3, b3 = _vm.normal_pair_from_base(b, 3)
     return a0, b0, a1, b1, a2, b2, a3, b3
 
 
@@ -289,11 +229,11 @@ def rk4_step_sh(x, thrust, isp_g0, radius, wx, wy, wz, dt, k1, k2, k3, k4, tmp, 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
 def altitude(x0, x1, x2, radius, flat_g):
-    """Altitude above the sphere of radius ``radius`` (flat mode: z)."""
-    if flat_g > 0.0:
-        return x2
+    """Altitude above the sphere of radius ``radius`` (flat mode: z). Branch-free (a select), so that loops of the
+    lockstep kernel that call it vectorize."""
     pz = x2 + radius
-    return math.sqrt(x0 * x0 + x1 * x1 + pz * pz) - radius
+    h = math.sqrt(x0 * x0 + x1 * x1 + pz * pz) - radius
+    return x2 if flat_g > 0.0 else h
 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
@@ -330,7 +270,7 @@ def guidance_frame(x, radius, flat_g, g):
         tx, ty, tz = -c * ux, -c * uy, 1.0 - c * uz
         tn = math.sqrt(tx * tx + ty * ty + tz * tz)
         sin_th = math.sqrt(ux * ux + uy * uy)
-        theta = math.atan2(sin_th, c)
+        theta = _vm.atan2_nonneg(sin_th, c)
         s = radius * theta
         if tn > 1e-12 and s > 1e-3:
             dx, dy, dz = tx / tn, ty / tn, tz / tn
@@ -455,23 +395,17 @@ def limit_direction(ux, uy, uz, upx, upy, upz, max_tilt, prev, max_angle, out):
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
 def _accel(rx, ry, rz, vx, vy, vz, m, tx, ty, tz, mu, radius, flat_g, wx, wy, wz):
-    """Acceleration part of :func:`derivs` on plain floats (no arrays: stays in registers)."""
-    if flat_g > 0.0:
-        px = rx
-        py = ry
-        pz = rz
-        gx = 0.0
-        gy = 0.0
-        gz = -flat_g
-    else:
-        px = rx
-        py = ry
-        pz = rz + radius
-        r2 = px * px + py * py + pz * pz
-        k = -mu / (r2 * math.sqrt(r2))
-        gx = k * px
-        gy = k * py
-        gz = k * pz
+    """Acceleration part of :func:`derivs` on plain floats (no arrays: stays in registers). Flat or sphere by
+    selects, not branches (loops of the lockstep kernel that call it vectorize)."""
+    flat = flat_g > 0.0
+    px = rx
+    py = ry
+    pz = rz if flat else rz + radius
+    r2 = px * px + py * py + pz * pz
+    k = -mu / (r2 * math.sqrt(r2))
+    gx = 0.0 if flat else k * px
+    gy = 0.0 if flat else k * py
+    gz = -flat_g if flat else k * pz
     cx = -2.0 * (wy * vz - wz * vy)
     cy = -2.0 * (wz * vx - wx * vz)
     cz = -2.0 * (wx * vy - wy * vx)
@@ -555,7 +489,7 @@ def _frame_scalar(x0, x1, x2, x3, x4, x5, radius, flat_g):
         tx, ty, tz = -c * ux, -c * uy, 1.0 - c * uz
         tn = math.sqrt(tx * tx + ty * ty + tz * tz)
         sin_th = math.sqrt(ux * ux + uy * uy)
-        theta = math.atan2(sin_th, c)
+        theta = _vm.atan2_nonneg(sin_th, c)
         s = radius * theta
         if tn > 1e-12 and s > 1e-3:
             dx, dy, dz = tx / tn, ty / tn, tz / tn
@@ -616,6 +550,61 @@ def _limit_scalar(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt, p0, p
         uz = cos_ang * p2 + sin_ang * wz / wn
     n = math.sqrt(ux * ux + uy * uy + uz * uz)
     return ux / n, uy / n, uz / n
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def touchdown_verdict(x0_, x1_, x2_, x3_, x4_, x5_, x6_, td0, td1, td2, touched, exhausted, phase, phases, limits,
+                      radius, flat_g, m0, t, out):
+    """Write the touchdown summary of a finished flight into ``out (NOUT,)``: final state ``x*_`` (TARGET_ENU),
+    thrust direction ``td*``, whether it touched the ground, ran dry, its phase, initial mass ``m0`` and time."""
+    code = FAIL_NO_TD
+    gfv = _frame_scalar(x0_, x1_, x2_, x3_, x4_, x5_, radius, flat_g)
+    vv = gfv[13]
+    vh = math.sqrt(max(x3_ ** 2 + x4_ ** 2 + x5_ ** 2 - vv * vv, 0.0))
+    c = td0 * gfv[0] + td1 * gfv[1] + td2 * gfv[2]
+    tilt = math.acos(min(1.0, max(-1.0, c)))
+    if flat_g > 0.0:
+        east = x0_
+        north = x1_
+    else:
+        # surface arc east/north of the target (azimuthal equidistant)
+        px, py, pz = x0_, x1_, x2_ + radius
+        rho = math.sqrt(px * px + py * py)
+        ang = math.atan2(rho, pz)
+        if rho > 0.0:
+            east = radius * ang * px / rho
+            north = radius * ang * py / rho
+        else:
+            east = 0.0
+            north = 0.0
+    miss = math.sqrt(east * east + north * north)
+    if touched:
+        code = FAIL_NONE
+        bad_v = limits[0] > 0.0 and -vv > limits[0]
+        bad_h = limits[1] > 0.0 and vh > limits[1]
+        bad_t = limits[2] > 0.0 and tilt > limits[2]
+        if exhausted and (bad_v or bad_h or bad_t):
+            code = FAIL_PROP
+        elif (bad_v or bad_h or bad_t) and (
+            (phase < phases.shape[0] - 1 and int(phases[phase, P_KIND]) != KIND_TERMINAL) or miss > EARLY_MISS_M
+        ):
+            code = FAIL_EARLY
+        elif bad_v:
+            code = FAIL_HARD
+        elif bad_h or bad_t:
+            code = FAIL_TIP
+    elif exhausted:
+        code = FAIL_PROP
+    out[O_EAST] = east
+    out[O_NORTH] = north
+    out[O_VSPEED] = -vv
+    out[O_HSPEED] = vh
+    out[O_TILT] = tilt
+    out[O_PROP] = m0 - x6_
+    out[O_TIME] = t
+    out[O_CODE] = code
+    out[O_PHASE] = phase
+    out[O_MISS] = miss
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -684,7 +673,6 @@ def simulate_one(
     max_tilt = phases[0, P_MAX_TILT]
     cos_tilt = math.cos(max_tilt)
     sin_tilt = math.sin(max_tilt)
-    code = FAIL_NO_TD
     touched = False
     dxx, dyy, dzz, dn = td0, td1, td2, 1.0
     n0 = n1 = n2 = n3 = n4 = n5 = n6 = n7 = 0.0
@@ -916,54 +904,8 @@ def simulate_one(
             hist[0, 1 + i] = x0[i]
         hist[0, 8] = 0.0
         hist[0, 9] = hist[1, 9] if nh > 1 else 0.0
-    # --- touchdown verdict ---
-    gfv = _frame_scalar(x0_, x1_, x2_, x3_, x4_, x5_, radius, flat_g)
-    vv = gfv[13]
-    vh = math.sqrt(max(x3_ ** 2 + x4_ ** 2 + x5_ ** 2 - vv * vv, 0.0))
-    c = td0 * gfv[0] + td1 * gfv[1] + td2 * gfv[2]
-    tilt = math.acos(min(1.0, max(-1.0, c)))
-    if flat_g > 0.0:
-        east = x0_
-        north = x1_
-    else:
-        # surface arc east/north of the target (azimuthal equidistant)
-        px, py, pz = x0_, x1_, x2_ + radius
-        rho = math.sqrt(px * px + py * py)
-        ang = math.atan2(rho, pz)
-        if rho > 0.0:
-            east = radius * ang * px / rho
-            north = radius * ang * py / rho
-        else:
-            east = 0.0
-            north = 0.0
-    miss = math.sqrt(east * east + north * north)
-    if touched:
-        code = FAIL_NONE
-        bad_v = limits[0] > 0.0 and -vv > limits[0]
-        bad_h = limits[1] > 0.0 and vh > limits[1]
-        bad_t = limits[2] > 0.0 and tilt > limits[2]
-        if exhausted and (bad_v or bad_h or bad_t):
-            code = FAIL_PROP
-        elif (bad_v or bad_h or bad_t) and (
-            (phase < n_phase - 1 and int(phases[phase, P_KIND]) != KIND_TERMINAL) or miss > EARLY_MISS_M
-        ):
-            code = FAIL_EARLY
-        elif bad_v:
-            code = FAIL_HARD
-        elif bad_h or bad_t:
-            code = FAIL_TIP
-    elif exhausted:
-        code = FAIL_PROP
-    out[O_EAST] = east
-    out[O_NORTH] = north
-    out[O_VSPEED] = -vv
-    out[O_HSPEED] = vh
-    out[O_TILT] = tilt
-    out[O_PROP] = x0[6] - x6_
-    out[O_TIME] = t
-    out[O_CODE] = code
-    out[O_PHASE] = phase
-    out[O_MISS] = miss
+    touchdown_verdict(x0_, x1_, x2_, x3_, x4_, x5_, x6_, td0, td1, td2, touched, exhausted, phase, phases,
+                      limits, radius, flat_g, x0[6], t, out)
 
 
 @njit(cache=True, parallel=True, fastmath=_FASTMATH)
@@ -985,30 +927,3 @@ def simulate_batch_kernel(
         )
         for j in range(NOUT):
             out[i, j] = row[j]
-
-
-if globals().get("_PURE_PYTHON", False):
-    # Twin of the RNG with Python integers (numpy uint64 scalars warn on the intended wrap-around).
-    _MASK = (1 << 64) - 1
-
-    def _mix64(x):  # noqa: F811
-        x = (int(x) + 0x9E3779B97F4A7C15) & _MASK
-        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
-        return x ^ (x >> 31)
-
-    def normal_pair(seed, counter, channel):  # noqa: F811
-        h = _mix64(int(seed) ^ _mix64((int(counter) * 0xD1B54A32D192ED03 + int(channel)) & _MASK))
-        while True:
-            h = _mix64(h)
-            u = float(h >> 11) * (2.0 / 9007199254740992.0) - 1.0
-            h = _mix64(h)
-            v = float(h >> 11) * (2.0 / 9007199254740992.0) - 1.0
-            q = u * u + v * v
-            if 0.0 < q < 1.0:
-                f = math.sqrt(-2.0 * math.log(q) / q)
-                return u * f, v * f
-
-    def normal_quad(seed, counter):  # noqa: F811
-        return (*normal_pair(seed, counter, 0), *normal_pair(seed, counter, 1), *normal_pair(seed, counter, 2),
-                *normal_pair(seed, counter, 3))

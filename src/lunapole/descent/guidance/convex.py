@@ -30,11 +30,24 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-import cvxpy as cp
 import numpy as np
 
 from lunapole.astro.constants import G0_M_S2
 from lunapole.errors import InfeasibleError
+
+
+class _LazyCvxpy:
+    """``cvxpy``, imported on first use: ~1.3 s of imports (cvxpy, scipy.stats) that importing
+    :mod:`lunapole.descent` (e.g. the batch Monte Carlo path) does not need."""
+
+    def __getattr__(self, name: str):
+        import cvxpy
+
+        globals()["cp"] = cvxpy
+        return getattr(cvxpy, name)
+
+
+cp = _LazyCvxpy()
 
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 

@@ -1,0 +1,663 @@
+"""Lockstep closed-loop descents: ``LANES`` landers advanced through the same instructions (SIMD across samples).
+
+Same physics, guidance and noise as :func:`lunapole.kernels.descent.simulate_one` (central gravity or flat
+ground; the spherical-harmonic truth model stays on the scalar kernel). Why a second kernel: one lander's step is
+a serial chain of square roots, divisions and a Newton solve that leaves most of the core idle; ``LANES``
+independent landers side by side fill the vector units (AVX2: 4 doubles per instruction) and hide latencies.
+
+Layout: a block holds ``LANES`` samples in structure-of-arrays form (one array of ``LANES`` per quantity). Each
+0.1 s step is a few loops over the lanes whose bodies have no branches (every alternative is computed and
+selected; transcendental functions from :mod:`lunapole.kernels.vecmath`), so LLVM vectorizes them:
+
+1. noise, navigation estimate, guidance frame, phase-switch detection;
+2. (scalar, only for lanes that switch phase or enter one) the phase table bookkeeping;
+3. Newton iterations for the time-to-go, all lanes together until each lane's own stopping rule holds
+   (the quadratic fallback, rare, runs scalar for the lanes that need it);
+4. guidance command of every phase kind, selected by the lane's kind; pointing, slew and throttle limits;
+5. thrust, RK4 step, ground test; (scalar, only on touchdown) interpolation to the ground and the verdict.
+
+A sample's numbers depend only on its own inputs: every lane runs the same vector instructions (a block that is
+not full is padded with copies of its last sample, whose results are dropped), so results are bit-identical
+whatever the batch size, block position or thread count. Against the scalar kernel they agree to round-off
+(FMA contraction may differ), tested in ``tests/descent/test_lockstep.py``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from lunapole.kernels import _numba_cache
+from lunapole.kernels import descent as kd
+from lunapole.kernels import gravity as _gravity
+from lunapole.kernels import vecmath as vm
+
+_numba_cache.invalidate_stale(__file__, [kd.__file__, vm.__file__, _gravity.__file__])
+
+LANES = 32  # samples per block (8 AVX2 vectors of doubles; the block's state stays in L1 cache)
+_OPTS = dict(cache=True, fastmath=kd._FASTMATH, error_model="numpy")
+
+# Per-lane scratch of a block: one float64 vector ``S``, quantity q of lane j at ``S[q_offset + row * LANES + j]``.
+# One base pointer with constant offsets lets LLVM prove that the lane loops' loads and stores do not overlap (with
+# separate arrays it needs run-time alias checks and gives up vectorizing).
+G_UX, G_UY, G_UZ, G_DX, G_DY, G_DZ, G_CX, G_CY, G_CZ, G_S, G_H, G_VD, G_VC, G_VU, G_PN = range(15)
+G_E0, G_HEST = 15, 21  # e0..e5 at 15..20
+NG = 22
+C_PB, C_VB, C_AB, C_PS, C_VS, C_AS, C_ISPG0, C_DRY, C_TS, C_TOUT, C_M1, C_M2, C_M0 = 0, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
+NC = 17
+_SIZES = (("SX", 7), ("SXP", 7), ("SC", NC), ("SP", kd.NPAR), ("SG", NG), ("STD", 3), ("SAD", 4), ("SCA", 4),
+          ("SCT", 1), ("SST", 1), ("STPH", 1), ("STGO", 1), ("SATD", 1), ("SMEST", 1), ("STCMD", 1), ("SEXH", 1),
+          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 7), ("SRK", 30))
+SX = SXP = SC = SP = SG = STD = SAD = SCA = SCT = SST = STPH = STGO = SATD = SMEST = STCMD = SEXH = SDONE = SSW = 0
+SNT = SNACT = SSV = SN = SRK = 0
+R_TH, R_KM, R_EXN, R_A, R_V = 0, 3, 4, 5, 17  # rows inside SRK: thrust, -mdot, exhausted, stage accelerations, velocities
+_row = 0
+for _name, _n in _SIZES:  # offsets in units of elements: state x, previous state, constants, phase row, ...
+    globals()[_name] = _row * LANES
+    _row += _n
+NROWS = _row
+
+
+@njit(inline="always", **_OPTS)
+def _frame_sel(x0, x1, x2, x3, x4, x5, radius, flat_g):
+    """:func:`lunapole.kernels.descent._frame_scalar` with selects instead of branches (same formulas; the flat
+    and the spherical frame are both computed and one is selected)."""
+    flat = flat_g > 0.0
+    # flat ground
+    fhx = -x0
+    fhy = -x1
+    fs = math.sqrt(fhx * fhx + fhy * fhy)
+    fvh = math.sqrt(x3 ** 2 + x4 ** 2)
+    f_pos = fs > 1e-6
+    f_vel = fvh > 1e-6
+    fdx = fhx / fs if f_pos else (x3 / fvh if f_vel else 1.0)
+    fdy = fhy / fs if f_pos else (x4 / fvh if f_vel else 0.0)
+    # sphere
+    px = x0
+    py = x1
+    pz = x2 + radius
+    pn = math.sqrt(px * px + py * py + pz * pz)
+    ux = px / pn
+    uy = py / pn
+    uz = pz / pn
+    c = uz
+    tx = -c * ux
+    ty = -c * uy
+    tz = 1.0 - c * uz
+    tn = math.sqrt(tx * tx + ty * ty + tz * tz)
+    sin_th = math.sqrt(ux * ux + uy * uy)
+    theta = vm.atan2_nonneg(sin_th, c)
+    s = radius * theta
+    use_pos = (tn > 1e-12) & (s > 1e-3)
+    vr = x3 * ux + x4 * uy + x5 * uz
+    hx = x3 - vr * ux
+    hy = x4 - vr * uy
+    hz = x5 - vr * uz
+    vh = math.sqrt(hx * hx + hy * hy + hz * hz)
+    use_vel = vh > 1e-6
+    ex = 1.0 - ux * ux
+    ey = -ux * uy
+    ez = -ux * uz
+    en = math.sqrt(ex * ex + ey * ey + ez * ez)
+    dx = tx / tn if use_pos else (hx / vh if use_vel else ex / en)
+    dy = ty / tn if use_pos else (hy / vh if use_vel else ey / en)
+    dz = tz / tn if use_pos else (hz / vh if use_vel else ez / en)
+    h = pn - radius
+    scale = radius / pn
+    # select
+    ux = 0.0 if flat else ux
+    uy = 0.0 if flat else uy
+    uz = 1.0 if flat else uz
+    dx = fdx if flat else dx
+    dy = fdy if flat else dy
+    dz = 0.0 if flat else dz
+    s = fs if flat else s
+    h = x2 if flat else h
+    pn = 1e300 if flat else pn
+    scale = 1.0 if flat else scale
+    cx = uy * dz - uz * dy
+    cy = uz * dx - ux * dz
+    cz = ux * dy - uy * dx
+    return (ux, uy, uz, dx, dy, dz, cx, cy, cz, -s, h,
+            (x3 * dx + x4 * dy + x5 * dz) * scale,
+            (x3 * cx + x4 * cy + x5 * cz) * scale,
+            x3 * ux + x4 * uy + x5 * uz,
+            pn)
+
+
+@njit(inline="always", **_OPTS)
+def _limit_sel(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt, p0, p1, p2, cos_ang, sin_ang):
+    """:func:`lunapole.kernels.descent._limit_scalar` with selects instead of branches (same formulas)."""
+    n = math.sqrt(ux * ux + uy * uy + uz * uz)
+    ux = ux / n
+    uy = uy / n
+    uz = uz / n
+    c = ux * upx + uy * upy + uz * upz
+    c = min(max(c, -1.0), 1.0)
+    tilted = (max_tilt < math.pi) & (c < cos_tilt)
+    hx = ux - c * upx
+    hy = uy - c * upy
+    hz = uz - c * upz
+    hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+    deg = hn < 1e-12
+    gx = 1.0 - upx * upx
+    gy = -upx * upy
+    gz = -upx * upz
+    gn = math.sqrt(gx * gx + gy * gy + gz * gz)
+    hx = gx if deg else hx
+    hy = gy if deg else hy
+    hz = gz if deg else hz
+    hn = gn if deg else hn
+    ux = (cos_tilt * upx + sin_tilt * hx / hn) if tilted else ux
+    uy = (cos_tilt * upy + sin_tilt * hy / hn) if tilted else uy
+    uz = (cos_tilt * upz + sin_tilt * hz / hn) if tilted else uz
+    c2 = ux * p0 + uy * p1 + uz * p2
+    c2 = min(max(c2, -1.0), 1.0)
+    slew = c2 < cos_ang
+    wx = ux - c2 * p0
+    wy = uy - c2 * p1
+    wz = uz - c2 * p2
+    wn = math.sqrt(wx * wx + wy * wy + wz * wz)
+    deg2 = wn < 1e-12
+    wx = (upx - p0 * (p0 * upx + p1 * upy + p2 * upz)) if deg2 else wx
+    wy = 0.0 if deg2 else wy
+    wz = 0.0 if deg2 else wz
+    wn = 1.0 if deg2 else wn
+    ux = (cos_ang * p0 + sin_ang * wx / wn) if slew else ux
+    uy = (cos_ang * p1 + sin_ang * wy / wn) if slew else uy
+    uz = (cos_ang * p2 + sin_ang * wz / wn) if slew else uz
+    n = math.sqrt(ux * ux + uy * uy + uz * uz)
+    return ux / n, uy / n, uz / n
+
+
+@njit(**_OPTS)
+def _load_phase(phases, ph, j, S):
+    """Copy phase ``ph``'s row of the phase table into lane ``j`` (with the cosine/sine of its tilt limit)."""
+    W = LANES
+    for k in range(kd.NPAR):
+        S[SP + k * W + j] = phases[ph, k]
+    S[SCT + j] = math.cos(phases[ph, kd.P_MAX_TILT])
+    S[SST + j] = math.sin(phases[ph, kd.P_MAX_TILT])
+
+
+@njit(**_OPTS)
+def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit, n_engines,
+               t_out, mis, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed, mu, radius, flat_g,
+               wx, wy, wz, dt, guid_every, max_time, tilt_rate, limits, out):
+    """Fly samples ``first .. first + LANES - 1`` (clipped to ``n``; padding lanes repeat the last sample)."""
+    W = LANES
+    n_phase = phases.shape[0]
+    idx = np.empty(W, dtype=np.int64)
+    for j in range(W):
+        idx[j] = min(first + j, n - 1)
+    # --- per-lane constants ---
+    S = np.zeros(NROWS * W)  # all per-lane quantities, row-major (see the S* offsets)
+    sd = np.empty(W, dtype=np.uint64)
+    for j in range(W):
+        i = idx[j]
+        for k in range(7):
+            S[SX + k * W + j] = x0[i, k]
+        for k in range(3):
+            S[SC + (C_PB + k) * W + j] = pos_bias[i, k]
+            S[SC + (C_VB + k) * W + j] = vel_bias[i, k]
+        S[SC + C_AB * W + j] = alt_bias[i]
+        S[SC + C_PS * W + j] = pos_sig[i]
+        S[SC + C_VS * W + j] = vel_sig[i]
+        S[SC + C_AS * W + j] = alt_sig[i]
+        S[SC + C_ISPG0 * W + j] = isp_true[i] * kd.G0
+        S[SC + C_DRY * W + j] = dry_mass[i]
+        S[SC + C_TS * W + j] = thrust_scale[i]
+        S[SC + C_TOUT * W + j] = t_out[i]
+        S[SC + C_M1 * W + j] = mis[i, 0]
+        S[SC + C_M2 * W + j] = mis[i, 1]
+        S[SC + C_M0 * W + j] = x0[i, 6]
+        sd[j] = seed[i]
+    isp_g0_nom = isp_nom * kd.G0
+    # --- per-lane guidance state ---
+    ph = np.zeros(W, dtype=np.int64)  # current phase index
+    for j in range(W):
+        S[STGO + j] = -1.0
+    row = np.empty(kd.NOUT)
+    for j in range(W):
+        _load_phase(phases, 0, j, S)
+        S[SMEST + j] = S[SX + 6 * W + j]
+        vn = math.sqrt(S[SX + 3 * W + j] ** 2 + S[SX + 4 * W + j] ** 2 + S[SX + 5 * W + j] ** 2)
+        if vn > 1e-9:
+            S[STD + 0 * W + j], S[STD + 1 * W + j], S[STD + 2 * W + j] = -S[SX + 3 * W + j] / vn, -S[SX + 4 * W + j] / vn, -S[SX + 5 * W + j] / vn
+        else:
+            gfi = kd._frame_scalar(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], S[SX + 3 * W + j], S[SX + 4 * W + j], S[SX + 5 * W + j], radius, flat_g)
+            S[STD + 0 * W + j], S[STD + 1 * W + j], S[STD + 2 * W + j] = gfi[0], gfi[1], gfi[2]
+        S[SAD + 0 * W + j], S[SAD + 1 * W + j], S[SAD + 2 * W + j], S[SAD + 3 * W + j] = S[STD + 0 * W + j], S[STD + 1 * W + j], S[STD + 2 * W + j], 1.0
+    max_angle = tilt_rate * dt * guid_every
+    cos_ang = math.cos(max_angle)
+    sin_ang = math.sin(max_angle)
+    dtg = dt * guid_every
+    n_real = min(W, n - first)
+    n_done = 0
+    t = 0.0
+    step = 0
+    cycle = 0
+    while t < max_time and n_done < n_real:
+        if step % guid_every == 0:
+            # ---- 1. noise, navigation, frame, phase-switch detection (vector) ----
+            for j in range(W):  # a loop of its own: fused with the next one, LLVM leaves both scalar
+                base = vm.stream_base(sd[j], cycle)
+                n0, n1 = vm.normal_pair_from_base(base, 0)
+                n2, n3 = vm.normal_pair_from_base(base, 1)
+                n4, n5 = vm.normal_pair_from_base(base, 2)
+                n6, _n7 = vm.normal_pair_from_base(base, 3)
+                S[SN + j] = n0
+                S[SN + W + j] = n1
+                S[SN + 2 * W + j] = n2
+                S[SN + 3 * W + j] = n3
+                S[SN + 4 * W + j] = n4
+                S[SN + 5 * W + j] = n5
+                S[SN + 6 * W + j] = n6
+            n_sc = 0.0
+            for j in range(W):
+                n0 = S[SN + j]
+                n1 = S[SN + W + j]
+                n2 = S[SN + 2 * W + j]
+                n3 = S[SN + 3 * W + j]
+                n4 = S[SN + 4 * W + j]
+                n5 = S[SN + 5 * W + j]
+                n6 = S[SN + 6 * W + j]
+                ps = S[SC + C_PS * W + j]
+                vs = S[SC + C_VS * W + j]
+                e0 = S[SX + 0 * W + j] + S[SC + C_PB * W + j] + ps * n0
+                e1 = S[SX + 1 * W + j] + S[SC + (C_PB + 1) * W + j] + ps * n1
+                e2 = S[SX + 2 * W + j] + S[SC + (C_PB + 2) * W + j] + ps * n2
+                e3 = S[SX + 3 * W + j] + S[SC + C_VB * W + j] + vs * n3
+                e4 = S[SX + 4 * W + j] + S[SC + (C_VB + 1) * W + j] + vs * n4
+                e5 = S[SX + 5 * W + j] + S[SC + (C_VB + 2) * W + j] + vs * n5
+                h_est = kd.altitude(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], radius, flat_g) + S[SC + C_AB * W + j] + S[SC + C_AS * W + j] * n6
+                (g_ux, g_uy, g_uz, g_dx, g_dy, g_dz, g_cx, g_cy, g_cz, g_s, g_h, g_vd, g_vc, g_vu,
+                 g_pn) = _frame_sel(e0, e1, e2, e3, e4, e5, radius, flat_g)
+                S[SG + G_UX * W + j] = g_ux
+                S[SG + G_UY * W + j] = g_uy
+                S[SG + G_UZ * W + j] = g_uz
+                S[SG + G_DX * W + j] = g_dx
+                S[SG + G_DY * W + j] = g_dy
+                S[SG + G_DZ * W + j] = g_dz
+                S[SG + G_CX * W + j] = g_cx
+                S[SG + G_CY * W + j] = g_cy
+                S[SG + G_CZ * W + j] = g_cz
+                S[SG + G_S * W + j] = g_s
+                S[SG + G_H * W + j] = g_h
+                S[SG + G_VD * W + j] = g_vd
+                S[SG + G_VC * W + j] = g_vc
+                S[SG + G_VU * W + j] = g_vu
+                S[SG + G_PN * W + j] = g_pn
+                S[SG + G_E0 * W + j] = e0
+                S[SG + (G_E0 + 1) * W + j] = e1
+                S[SG + (G_E0 + 2) * W + j] = e2
+                S[SG + (G_E0 + 3) * W + j] = e3
+                S[SG + (G_E0 + 4) * W + j] = e4
+                S[SG + (G_E0 + 5) * W + j] = e5
+                S[SG + G_HEST * W + j] = h_est
+                kind = S[SP + kd.P_KIND * W + j]
+                need = (h_est < S[SP + kd.P_EXIT_ALT * W + j]) | (
+                    (kind == kd.KIND_POLY) & (S[STGO + j] >= 0.0) & (S[STGO + j] < S[SP + kd.P_EXIT_TGO * W + j])) | (
+                    (kind == kd.KIND_HOLD) & (t - S[STPH + j] >= S[SP + kd.P_DURATION * W + j]))
+                need = need & (ph[j] < n_phase - 1) & (S[SDONE + j] == 0.0)
+                entry = t == S[STPH + j]
+                flag = 1.0 if (need | entry) else 0.0
+                S[SSW + j] = flag
+                n_sc += flag
+            cycle += 1
+            # ---- 2. phase bookkeeping (scalar, rare) ----
+            if n_sc > 0.0:
+                for j in range(W):
+                    if S[SSW + j] == 0.0:
+                        continue
+                    p = ph[j]
+                    switched = True
+                    while switched and p < n_phase - 1:
+                        switched = False
+                        kind = int(phases[p, kd.P_KIND])
+                        if S[SG + G_HEST * W + j] < phases[p, kd.P_EXIT_ALT]:
+                            switched = True
+                        elif kind == kd.KIND_POLY and S[STGO + j] >= 0.0 and S[STGO + j] < phases[p, kd.P_EXIT_TGO]:
+                            switched = True
+                        elif kind == kd.KIND_HOLD and t - S[STPH + j] >= phases[p, kd.P_DURATION]:
+                            switched = True
+                        if switched:
+                            p += 1
+                            S[STPH + j] = t
+                            S[STGO + j] = -1.0
+                    if p != ph[j]:
+                        ph[j] = p
+                        _load_phase(phases, p, j, S)
+                    if t == S[STPH + j]:
+                        # phase entry: constant-deceleration downrange fit when the target acceleration is NaN
+                        a = phases[p, kd.P_AT]
+                        if int(phases[p, kd.P_KIND]) == kd.KIND_POLY and math.isnan(a):
+                            dr = phases[p, kd.P_RT] - S[SG + G_S * W + j]
+                            if abs(dr) > 1e-6:
+                                a = (phases[p, kd.P_VT] ** 2 - S[SG + G_VD * W + j] ** 2) / (2.0 * dr)
+                            else:
+                                a = 0.0
+                        S[SATD + j] = a
+            # ---- 3. Newton iterations for the time-to-go (vector, per-lane stopping rule) ----
+            n_act = 0.0
+            for j in range(W):
+                guess = S[STGO + j] - dtg
+                poly = S[SP + kd.P_KIND * W + j] == kd.KIND_POLY
+                countdown = (S[STGO + j] > 0.0) & (S[STGO + j] < kd.TGO_COUNTDOWN_S)
+                a3 = S[SP + kd.P_JT * W + j]
+                a2 = -6.0 * S[SATD + j]
+                a1 = 18.0 * S[SP + kd.P_VT * W + j] + 6.0 * S[SG + G_VD * W + j]
+                a0 = 24.0 * (S[SG + G_S * W + j] - S[SP + kd.P_RT * W + j])
+                S[SCA + 0 * W + j] = a0
+                S[SCA + 1 * W + j] = a1
+                S[SCA + 2 * W + j] = a2
+                S[SCA + 3 * W + j] = a3
+                S[SNT + j] = guess if guess > 0.0 else 1.0
+                act = 1.0 if (poly & (not countdown) & (S[SDONE + j] == 0.0)) else 0.0
+                S[SNACT + j] = act
+                S[SSV + j] = act
+                n_act += act
+            it = 0
+            while n_act > 0.0 and it < 30:
+                n_act = 0.0
+                for j in range(W):
+                    a0 = S[SCA + 0 * W + j]
+                    a1 = S[SCA + 1 * W + j]
+                    a2 = S[SCA + 2 * W + j]
+                    a3 = S[SCA + 3 * W + j]
+                    tt = S[SNT + j]
+                    f = ((a3 * tt + a2) * tt + a1) * tt + a0
+                    df = (3.0 * a3 * tt + 2.0 * a2) * tt + a1
+                    act = (S[SNACT + j] != 0.0) & (df != 0.0)
+                    tn = tt - f / df
+                    tn = 0.5 * tt if tn <= 0.0 else tn
+                    conv = abs(tn - tt) < 1e-9 * (1.0 + tt)
+                    S[SNT + j] = tn if act else tt
+                    a = 1.0 if (act & (not conv)) else 0.0
+                    S[SNACT + j] = a
+                    n_act += a
+                it += 1
+            n_fb = 0.0
+            for j in range(W):
+                a0 = S[SCA + 0 * W + j]
+                a1 = S[SCA + 1 * W + j]
+                a2 = S[SCA + 2 * W + j]
+                a3 = S[SCA + 3 * W + j]
+                tt = S[SNT + j]
+                f = ((a3 * tt + a2) * tt + a1) * tt + a0
+                ok = (tt > 0.0) & (abs(f) < 1e-6 * (abs(a0) + abs(a1 * tt) + 1.0))
+                fb = 1.0 if ((S[SSV + j] != 0.0) & (not ok)) else 0.0
+                S[SNACT + j] = fb
+                n_fb += fb
+            if n_fb > 0.0:  # no accepted Newton root: the scalar solver's quadratic fallback
+                for j in range(W):
+                    if S[SNACT + j] != 0.0:
+                        S[SNT + j] = kd.solve_tgo(S[SG + G_S * W + j], S[SG + G_VD * W + j], S[SP + kd.P_RT * W + j], S[SP + kd.P_VT * W + j], S[SATD + j],
+                                             S[SP + kd.P_JT * W + j], S[STGO + j] - dtg)
+            # ---- 4. guidance command, limits, throttle (vector) ----
+            for j in range(W):
+                kind = S[SP + kd.P_KIND * W + j]
+                is_poly = kind == kd.KIND_POLY
+                is_term = kind == kd.KIND_TERMINAL
+                is_gt = kind == kd.KIND_GRAVITY_TURN
+                e0 = S[SG + G_E0 * W + j]
+                e1 = S[SG + (G_E0 + 1) * W + j]
+                e2 = S[SG + (G_E0 + 2) * W + j]
+                e3 = S[SG + (G_E0 + 3) * W + j]
+                e4 = S[SG + (G_E0 + 4) * W + j]
+                e5 = S[SG + (G_E0 + 5) * W + j]
+                g_ux = S[SG + G_UX * W + j]
+                g_uy = S[SG + G_UY * W + j]
+                g_uz = S[SG + G_UZ * W + j]
+                g_dx = S[SG + G_DX * W + j]
+                g_dy = S[SG + G_DY * W + j]
+                g_dz = S[SG + G_DZ * W + j]
+                g_cx = S[SG + G_CX * W + j]
+                g_cy = S[SG + G_CY * W + j]
+                g_cz = S[SG + G_CZ * W + j]
+                g_s = S[SG + G_S * W + j]
+                g_vd = S[SG + G_VD * W + j]
+                g_vc = S[SG + G_VC * W + j]
+                g_vu = S[SG + G_VU * W + j]
+                me = S[SMEST + j]
+                n_eng = n_engines - 1 if t >= S[SC + C_TOUT * W + j] else n_engines
+                tmin = tmin_unit * n_eng
+                tmax = tmax_unit * n_eng
+                gxe, gye, gze = kd._accel(e0, e1, e2, e3, e4, e5, me, 0.0, 0.0, 0.0, mu, radius, flat_g, wx, wy, wz)
+                # polynomial (Klumpp) with the time-to-go rules of the scalar kernel
+                tg0 = S[STGO + j]
+                countdown = (tg0 > 0.0) & (tg0 < kd.TGO_COUNTDOWN_S)
+                cd = max(tg0 - dtg, 1e-3)
+                tgn = S[SNT + j]
+                newt = tgn if tgn > 0.0 else (cd if tg0 > 0.0 else 1.0)
+                tg1 = cd if countdown else newt
+                tg1 = tg1 if is_poly else tg0
+                S[STGO + j] = tg1
+                tg = max(tg1, S[SP + kd.P_EXIT_TGO * W + j], 1e-2)
+                a_d = kd.poly_accel(g_s, g_vd, S[SP + kd.P_RT * W + j], S[SP + kd.P_VT * W + j], S[SATD + j], tg)
+                a_c = kd.poly_accel(0.0, g_vc, S[SP + (kd.P_RT + 1) * W + j], S[SP + (kd.P_VT + 1) * W + j], S[SP + (kd.P_AT + 1) * W + j], tg)
+                a_u = kd.poly_accel(S[SG + G_H * W + j], g_vu, S[SP + (kd.P_RT + 2) * W + j], S[SP + (kd.P_VT + 2) * W + j], S[SP + (kd.P_AT + 2) * W + j], tg)
+                vh_x = e3 - g_vu * g_ux
+                vh_y = e4 - g_vu * g_uy
+                vh_z = e5 - g_vu * g_uz
+                vh2 = vh_x * vh_x + vh_y * vh_y + vh_z * vh_z
+                inv_p = 1.0 / S[SG + G_PN * W + j]
+                au_eff = a_u - vh2 * inv_p
+                px_ = a_d * g_dx + a_c * g_cx + au_eff * g_ux + g_vu * inv_p * vh_x
+                py_ = a_d * g_dy + a_c * g_cy + au_eff * g_uy + g_vu * inv_p * vh_y
+                pz_ = a_d * g_dz + a_c * g_cz + au_eff * g_uz + g_vu * inv_p * vh_z
+                # terminal: velocity tracking
+                hover = t - S[STPH + j] < S[SP + kd.P_DURATION * W + j]
+                vref_u = 0.0 if hover else -min(S[SP + kd.P_MAX_RATE * W + j],
+                                                max(S[SP + kd.P_TD_RATE * W + j], S[SG + G_HEST * W + j] / S[SP + kd.P_TAU * W + j]))
+                vref_d = min(max(S[SP + kd.P_HGAIN * W + j] * (-g_s), -5.0), 5.0)
+                ta_d = 0.5 * (vref_d - g_vd)
+                ta_c = 0.5 * (0.0 - g_vc)
+                ta_u = 2.0 * 0.5 * (vref_u - g_vu)
+                qx = ta_d * g_dx + ta_c * g_cx + ta_u * g_ux
+                qy = ta_d * g_dy + ta_c * g_cy + ta_u * g_uy
+                qz = ta_d * g_dz + ta_c * g_cz + ta_u * g_uz
+                # gravity turn: against the velocity; hold: keep the thrust direction
+                vn = math.sqrt(e3 ** 2 + e4 ** 2 + e5 ** 2)
+                okv = vn > 1e-9
+                rx = -e3 / vn if okv else g_ux
+                ry = -e4 / vn if okv else g_uy
+                rz = -e5 / vn if okv else g_uz
+                td0 = S[STD + 0 * W + j]
+                td1 = S[STD + 1 * W + j]
+                td2 = S[STD + 2 * W + j]
+                ax = px_ if is_poly else (qx if is_term else (rx if is_gt else td0))
+                ay = py_ if is_poly else (qy if is_term else (ry if is_gt else td1))
+                az = pz_ if is_poly else (qz if is_term else (rz if is_gt else td2))
+                use_accel = is_poly | is_term
+                tax = ax - gxe
+                tay = ay - gye
+                taz = az - gze
+                tan_ = math.sqrt(tax * tax + tay * tay + taz * taz)
+                tiny = tan_ < 1e-12
+                tax = g_ux if tiny else tax
+                tay = g_uy if tiny else tay
+                taz = g_uz if tiny else taz
+                ix = tax if use_accel else ax
+                iy = tay if use_accel else ay
+                iz = taz if use_accel else az
+                nd0, nd1, nd2 = _limit_sel(ix, iy, iz, g_ux, g_uy, g_uz, S[SP + kd.P_MAX_TILT * W + j], S[SCT + j], S[SST + j],
+                                           td0, td1, td2, cos_ang, sin_ang)
+                proj = (tax * nd0 + tay * nd1 + taz * nd2) * me
+                thr = S[SP + kd.P_THROTTLE * W + j]
+                keep = math.isnan(thr)
+                tc = proj if use_accel else (S[STCMD + j] if keep else thr * tmax)
+                tc = min(tc, tmax)
+                tc = max(tc, tmin)
+                S[STCMD + j] = tc
+                S[STD + 0 * W + j] = nd0
+                S[STD + 1 * W + j] = nd1
+                S[STD + 2 * W + j] = nd2
+                # actuator direction: misalignment about two axes normal to the thrust direction
+                m1 = S[SC + C_M1 * W + j]
+                m2 = S[SC + C_M2 * W + j]
+                has_mis = (m1 != 0.0) | (m2 != 0.0)
+                ex = -nd2
+                ez = nd0
+                en = math.sqrt(ex * ex + ez * ez)
+                small = en < 1e-9
+                ex = 1.0 if small else ex / en
+                ey = 0.0
+                ez = 0.0 if small else ez / en
+                fx = nd1 * ez - nd2 * ey
+                fy = nd2 * ex - nd0 * ez
+                fz = nd0 * ey - nd1 * ex
+                dxx = nd0 + m1 * ex + m2 * fx
+                dyy = nd1 + m1 * ey + m2 * fy
+                dzz = nd2 + m1 * ez + m2 * fz
+                S[SAD + 0 * W + j] = dxx if has_mis else nd0
+                S[SAD + 1 * W + j] = dyy if has_mis else nd1
+                S[SAD + 2 * W + j] = dzz if has_mis else nd2
+                S[SAD + 3 * W + j] = math.sqrt(dxx * dxx + dyy * dyy + dzz * dzz) if has_mis else 1.0
+        # ---- 5. thrust, RK4 (one loop per stage: short loop bodies let the CPU overlap lanes), ground test ----
+        for j in range(W):
+            x6_ = S[SX + 6 * W + j]
+            isp_g0 = S[SC + C_ISPG0 * W + j]
+            dry = S[SC + C_DRY * W + j]
+            was_ex = S[SEXH + j] != 0.0
+            tt = S[STCMD + j] * S[SC + C_TS * W + j]
+            mdot = tt / isp_g0
+            runs_dry = (not was_ex) & (x6_ - mdot * dt <= dry)
+            tt = 0.0 if was_ex else ((x6_ - dry) / dt * isp_g0 if runs_dry else tt)
+            S[SRK + R_EXN * W + j] = 1.0 if (was_ex | runs_dry) else 0.0
+            dn = S[SAD + 3 * W + j]
+            th0 = tt * S[SAD + 0 * W + j] / dn
+            th1 = tt * S[SAD + 1 * W + j] / dn
+            th2 = tt * S[SAD + 2 * W + j] / dn
+            S[SRK + R_TH * W + j] = th0
+            S[SRK + (R_TH + 1) * W + j] = th1
+            S[SRK + (R_TH + 2) * W + j] = th2
+            S[SRK + R_KM * W + j] = -(math.sqrt(th0 ** 2 + th1 ** 2 + th2 ** 2) / isp_g0)
+            for k in range(7):
+                S[SXP + k * W + j] = S[SX + k * W + j]
+        for stage in range(4):
+            # stage k evaluates the acceleration at x + c_k dt (previous stage), as kd._rk4_scalar does
+            for j in range(W):
+                x0_ = S[SX + 0 * W + j]
+                x1_ = S[SX + 1 * W + j]
+                x2_ = S[SX + 2 * W + j]
+                x3_ = S[SX + 3 * W + j]
+                x4_ = S[SX + 4 * W + j]
+                x5_ = S[SX + 5 * W + j]
+                x6_ = S[SX + 6 * W + j]
+                km = S[SRK + R_KM * W + j]
+                c = 0.0 if stage == 0 else (dt if stage == 3 else 0.5 * dt)
+                # stage k: velocity v_k (v_1 = state's), position advanced with v_(k-1) (v_0 = v_1 = state's)
+                kv = max(stage - 1, 0)
+                kp = max(stage - 2, 0)
+                v0 = x3_ if stage == 0 else S[SRK + (R_V + 3 * kv) * W + j]
+                v1 = x4_ if stage == 0 else S[SRK + (R_V + 3 * kv + 1) * W + j]
+                v2 = x5_ if stage == 0 else S[SRK + (R_V + 3 * kv + 2) * W + j]
+                q0 = x3_ if stage <= 1 else S[SRK + (R_V + 3 * kp) * W + j]
+                q1 = x4_ if stage <= 1 else S[SRK + (R_V + 3 * kp + 1) * W + j]
+                q2 = x5_ if stage <= 1 else S[SRK + (R_V + 3 * kp + 2) * W + j]
+                s0 = x0_ if stage == 0 else x0_ + c * q0
+                s1 = x1_ if stage == 0 else x1_ + c * q1
+                s2 = x2_ if stage == 0 else x2_ + c * q2
+                s6 = x6_ if stage == 0 else x6_ + c * km
+                ax, ay, az = kd._accel(s0, s1, s2, v0, v1, v2, s6, S[SRK + R_TH * W + j],
+                                       S[SRK + (R_TH + 1) * W + j], S[SRK + (R_TH + 2) * W + j], mu, radius, flat_g,
+                                       wx, wy, wz)
+                S[SRK + (R_A + 3 * stage) * W + j] = ax
+                S[SRK + (R_A + 3 * stage + 1) * W + j] = ay
+                S[SRK + (R_A + 3 * stage + 2) * W + j] = az
+                cn = dt if stage == 2 else 0.5 * dt  # next stage's velocity: x_v + c_next a_k
+                S[SRK + (R_V + 3 * stage) * W + j] = x3_ + cn * ax
+                S[SRK + (R_V + 3 * stage + 1) * W + j] = x4_ + cn * ay
+                S[SRK + (R_V + 3 * stage + 2) * W + j] = x5_ + cn * az
+        n_hit = 0.0
+        c6 = dt / 6.0
+        for j in range(W):
+            x0_ = S[SX + 0 * W + j]
+            x1_ = S[SX + 1 * W + j]
+            x2_ = S[SX + 2 * W + j]
+            x3_ = S[SX + 3 * W + j]
+            x4_ = S[SX + 4 * W + j]
+            x5_ = S[SX + 5 * W + j]
+            x6_ = S[SX + 6 * W + j]
+            km = S[SRK + R_KM * W + j]
+            v2x = S[SRK + R_V * W + j]
+            v2y = S[SRK + (R_V + 1) * W + j]
+            v2z = S[SRK + (R_V + 2) * W + j]
+            v3x = S[SRK + (R_V + 3) * W + j]
+            v3y = S[SRK + (R_V + 4) * W + j]
+            v3z = S[SRK + (R_V + 5) * W + j]
+            v4x = S[SRK + (R_V + 6) * W + j]
+            v4y = S[SRK + (R_V + 7) * W + j]
+            v4z = S[SRK + (R_V + 8) * W + j]
+            y0 = x0_ + c6 * (x3_ + 2.0 * v2x + 2.0 * v3x + v4x)
+            y1 = x1_ + c6 * (x4_ + 2.0 * v2y + 2.0 * v3y + v4y)
+            y2 = x2_ + c6 * (x5_ + 2.0 * v2z + 2.0 * v3z + v4z)
+            y3 = x3_ + c6 * (S[SRK + R_A * W + j] + 2.0 * S[SRK + (R_A + 3) * W + j] + 2.0 * S[SRK + (R_A + 6) * W + j]
+                             + S[SRK + (R_A + 9) * W + j])
+            y4 = x4_ + c6 * (S[SRK + (R_A + 1) * W + j] + 2.0 * S[SRK + (R_A + 4) * W + j]
+                             + 2.0 * S[SRK + (R_A + 7) * W + j] + S[SRK + (R_A + 10) * W + j])
+            y5 = x5_ + c6 * (S[SRK + (R_A + 2) * W + j] + 2.0 * S[SRK + (R_A + 5) * W + j]
+                             + 2.0 * S[SRK + (R_A + 8) * W + j] + S[SRK + (R_A + 11) * W + j])
+            y6 = x6_ + c6 * (km + 2.0 * km + 2.0 * km + km)
+            dry = S[SC + C_DRY * W + j]
+            was_ex = S[SEXH + j] != 0.0
+            ex_now = S[SRK + R_EXN * W + j] != 0.0
+            y6 = max(y6, dry) if ex_now else y6
+            live = S[SDONE + j] == 0.0
+            S[SX + 0 * W + j] = y0 if live else x0_
+            S[SX + 1 * W + j] = y1 if live else x1_
+            S[SX + 2 * W + j] = y2 if live else x2_
+            S[SX + 3 * W + j] = y3 if live else x3_
+            S[SX + 4 * W + j] = y4 if live else x4_
+            S[SX + 5 * W + j] = y5 if live else x5_
+            S[SX + 6 * W + j] = y6 if live else x6_
+            S[SEXH + j] = 1.0 if (ex_now & live) | was_ex else 0.0
+            S[SMEST + j] = S[SMEST + j] - (0.0 if ex_now else S[STCMD + j] / isp_g0_nom * dt)
+            h_new = kd.altitude(y0, y1, y2, radius, flat_g)
+            hit = 1.0 if ((h_new <= 0.0) & live) else 0.0
+            S[SSW + j] = hit
+            n_hit += hit
+        t += dt
+        step += 1
+        if n_hit > 0.0:  # touchdown: interpolate to the ground, verdict (scalar, once per sample)
+            for j in range(W):
+                if S[SSW + j] == 0.0:
+                    continue
+                h_new = kd.altitude(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], radius, flat_g)
+                h_old = kd.altitude(S[SXP + 0 * W + j], S[SXP + 1 * W + j], S[SXP + 2 * W + j], radius, flat_g)
+                f = h_old / (h_old - h_new) if h_old > h_new else 1.0
+                for k in range(7):
+                    S[SX + k * W + j] = S[SXP + k * W + j] + f * (S[SX + k * W + j] - S[SXP + k * W + j])
+                S[SDONE + j] = 1.0
+                if j < n_real:
+                    n_done += 1
+                    kd.touchdown_verdict(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], S[SX + 3 * W + j], S[SX + 4 * W + j], S[SX + 5 * W + j], S[SX + 6 * W + j],
+                                         S[STD + 0 * W + j], S[STD + 1 * W + j], S[STD + 2 * W + j], True, S[SEXH + j] != 0.0, ph[j], phases, limits,
+                                         radius, flat_g, S[SC + C_M0 * W + j], t - dt + f * dt, row)
+                    for k in range(kd.NOUT):
+                        out[first + j, k] = row[k]
+    for j in range(n_real):
+        if S[SDONE + j] == 0.0:
+            kd.touchdown_verdict(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], S[SX + 3 * W + j], S[SX + 4 * W + j], S[SX + 5 * W + j], S[SX + 6 * W + j],
+                                 S[STD + 0 * W + j], S[STD + 1 * W + j], S[STD + 2 * W + j], False, S[SEXH + j] != 0.0, ph[j], phases, limits,
+                                 radius, flat_g, S[SC + C_M0 * W + j], t, row)
+            for k in range(kd.NOUT):
+                out[first + j, k] = row[k]
+
+
+@njit(cache=True, parallel=True, fastmath=kd._FASTMATH, error_model="numpy")
+def simulate_lockstep_kernel(
+    x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit, n_engines, t_out,
+    mis, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed,
+    mu, radius, flat_g, wx, wy, wz, dt, guid_every, max_time, tilt_rate, limits, out, gp_f, gp_i, tables, col_start,
+):
+    """:func:`lunapole.kernels.descent.simulate_batch_kernel` in blocks of ``LANES`` samples (same arguments;
+    the spherical-harmonic pack must be disabled: central gravity or flat ground only)."""
+    n = x0.shape[0]
+    n_blocks = (n + LANES - 1) // LANES
+    for b in prange(n_blocks):
+        _run_block(b * LANES, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit,
+                   n_engines, t_out, mis, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed, mu, radius,
+                   flat_g, wx, wy, wz, dt, guid_every, max_time, tilt_rate, limits, out)
