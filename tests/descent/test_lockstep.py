@@ -93,6 +93,9 @@ def test_time_limit_and_sphere_with_rotation_match_scalar_kernel(monkeypatch):
     lock, ref = _both(monkeypatch, veh, default_lunar_plan(), d, target_lat_deg=-69.37)
     _assert_close(lock, ref)
     assert lock.success[5:].all() and not lock.success[:5].any()
+    for idx in (np.array([7]), np.array([3, 7]), np.arange(n)[::-1]):  # lane position (a peeled lane 0 once differed)
+        part = simulate_batch(veh, default_lunar_plan(), d.subset(idx), target_lat_deg=-69.37)
+        assert np.array_equal(_matrix(part), _matrix(lock)[idx])
     short, short_ref = _both(monkeypatch, veh, default_lunar_plan(), d.subset(slice(0, 3)), target_lat_deg=-69.37,
                              max_time_s=100.0)
     _assert_close(short, short_ref)

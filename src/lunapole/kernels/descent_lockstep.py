@@ -36,7 +36,10 @@ from lunapole.kernels import vecmath as vm
 _numba_cache.invalidate_stale(__file__, [kd.__file__, vm.__file__, _gravity.__file__])
 
 LANES = 32  # samples per block (8 AVX2 vectors of doubles; the block's state stays in L1 cache)
-_OPTS = dict(cache=True, fastmath=kd._FASTMATH, error_model="numpy")
+# FMA contraction only, no reassociation: LLVM may run some lanes through scalar code (a peeled first iteration, a
+# remainder); with reassociation that code rounded differently from the vector code (a sample's result then depended
+# on its lane, seen as 1e-10 m at touchdown), while contraction is decided the same way for both.
+_OPTS = dict(cache=True, fastmath={"contract"}, error_model="numpy")
 
 # Per-lane scratch of a block: one float64 vector ``S``, quantity q of lane j at ``S[q_offset + row * LANES + j]``.
 # One base pointer with constant offsets lets LLVM prove that the lane loops' loads and stores do not overlap (with
@@ -48,9 +51,9 @@ C_PB, C_VB, C_AB, C_PS, C_VS, C_AS, C_ISPG0, C_DRY, C_TS, C_TOUT, C_M1, C_M2, C_
 NC = 17
 _SIZES = (("SX", 7), ("SXP", 7), ("SC", NC), ("SP", kd.NPAR), ("SG", NG), ("STD", 3), ("SAD", 4), ("SCA", 4),
           ("SCT", 1), ("SST", 1), ("STPH", 1), ("STGO", 1), ("SATD", 1), ("SMEST", 1), ("STCMD", 1), ("SEXH", 1),
-          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 7), ("SRK", 30))
+          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 7), ("SRK", 30), ("SCMD", 3), ("SPH", 1))
 SX = SXP = SC = SP = SG = STD = SAD = SCA = SCT = SST = STPH = STGO = SATD = SMEST = STCMD = SEXH = SDONE = SSW = 0
-SNT = SNACT = SSV = SN = SRK = 0
+SNT = SNACT = SSV = SN = SRK = SCMD = SPH = 0
 R_TH, R_KM, R_EXN, R_A, R_V = 0, 3, 4, 5, 17  # rows inside SRK: thrust, -mdot, exhausted, stage accelerations, velocities
 _row = 0
 for _name, _n in _SIZES:  # offsets in units of elements: state x, previous state, constants, phase row, ...
@@ -60,20 +63,36 @@ NROWS = _row
 
 
 @njit(inline="always", **_OPTS)
-def _frame_sel(x0, x1, x2, x3, x4, x5, radius, flat_g):
-    """:func:`lunapole.kernels.descent._frame_scalar` with selects instead of branches (same formulas; the flat
-    and the spherical frame are both computed and one is selected)."""
-    flat = flat_g > 0.0
-    # flat ground
-    fhx = -x0
-    fhy = -x1
-    fs = math.sqrt(fhx * fhx + fhy * fhy)
-    fvh = math.sqrt(x3 ** 2 + x4 ** 2)
-    f_pos = fs > 1e-6
-    f_vel = fvh > 1e-6
-    fdx = fhx / fs if f_pos else (x3 / fvh if f_vel else 1.0)
-    fdy = fhy / fs if f_pos else (x4 / fvh if f_vel else 0.0)
-    # sphere
+def _finish_frame(x3, x4, x5, ux, uy, uz, dx, dy, dz, s, h, pn, scale):
+    cx = uy * dz - uz * dy
+    cy = uz * dx - ux * dz
+    cz = ux * dy - uy * dx
+    return (ux, uy, uz, dx, dy, dz, cx, cy, cz, -s, h,
+            (x3 * dx + x4 * dy + x5 * dz) * scale,
+            (x3 * cx + x4 * cy + x5 * cz) * scale,
+            x3 * ux + x4 * uy + x5 * uz,
+            pn)
+
+
+@njit(inline="always", **_OPTS)
+def _frame_flat(x0, x1, x2, x3, x4, x5):
+    """Flat-ground branch of :func:`lunapole.kernels.descent._frame_scalar` with selects (same formulas)."""
+    hx = -x0
+    hy = -x1
+    s = math.sqrt(hx * hx + hy * hy)
+    vh = math.sqrt(x3 ** 2 + x4 ** 2)
+    use_pos = s > 1e-6
+    use_vel = vh > 1e-6
+    dx = hx / s if use_pos else (x3 / vh if use_vel else 1.0)
+    dy = hy / s if use_pos else (x4 / vh if use_vel else 0.0)
+    return _finish_frame(x3, x4, x5, 0.0, 0.0, 1.0, dx, dy, 0.0, s, x2, 1e300, 1.0)
+
+
+@njit(inline="always", **_OPTS)
+def _frame_sphere(x0, x1, x2, x3, x4, x5, radius):
+    """Spherical branch of :func:`lunapole.kernels.descent._frame_scalar` (same formulas), without its fallbacks
+    for a lander within a millimetre of the target's vertical: returns ``(frame, ok)``; where ``ok`` is False the
+    caller recomputes the lane with the scalar function."""
     px = x0
     py = x1
     pz = x2 + radius
@@ -89,41 +108,29 @@ def _frame_sel(x0, x1, x2, x3, x4, x5, radius, flat_g):
     sin_th = math.sqrt(ux * ux + uy * uy)
     theta = vm.atan2_nonneg(sin_th, c)
     s = radius * theta
-    use_pos = (tn > 1e-12) & (s > 1e-3)
-    vr = x3 * ux + x4 * uy + x5 * uz
-    hx = x3 - vr * ux
-    hy = x4 - vr * uy
-    hz = x5 - vr * uz
-    vh = math.sqrt(hx * hx + hy * hy + hz * hz)
-    use_vel = vh > 1e-6
-    ex = 1.0 - ux * ux
-    ey = -ux * uy
-    ez = -ux * uz
-    en = math.sqrt(ex * ex + ey * ey + ez * ez)
-    dx = tx / tn if use_pos else (hx / vh if use_vel else ex / en)
-    dy = ty / tn if use_pos else (hy / vh if use_vel else ey / en)
-    dz = tz / tn if use_pos else (hz / vh if use_vel else ez / en)
-    h = pn - radius
-    scale = radius / pn
-    # select
-    ux = 0.0 if flat else ux
-    uy = 0.0 if flat else uy
-    uz = 1.0 if flat else uz
-    dx = fdx if flat else dx
-    dy = fdy if flat else dy
-    dz = 0.0 if flat else dz
-    s = fs if flat else s
-    h = x2 if flat else h
-    pn = 1e300 if flat else pn
-    scale = 1.0 if flat else scale
-    cx = uy * dz - uz * dy
-    cy = uz * dx - ux * dz
-    cz = ux * dy - uy * dx
-    return (ux, uy, uz, dx, dy, dz, cx, cy, cz, -s, h,
-            (x3 * dx + x4 * dy + x5 * dz) * scale,
-            (x3 * cx + x4 * cy + x5 * cz) * scale,
-            x3 * ux + x4 * uy + x5 * uz,
-            pn)
+    ok = (tn > 1e-12) & (s > 1e-3)
+    return _finish_frame(x3, x4, x5, ux, uy, uz, tx / tn, ty / tn, tz / tn, s, pn - radius, pn, radius / pn), ok
+
+
+@njit(inline="always", **_OPTS)
+def _store_frame(S, j, fr):
+    """Write a guidance frame (the 15-tuple of the frame functions) into lane ``j``."""
+    W = LANES
+    S[SG + G_UX * W + j] = fr[0]
+    S[SG + G_UY * W + j] = fr[1]
+    S[SG + G_UZ * W + j] = fr[2]
+    S[SG + G_DX * W + j] = fr[3]
+    S[SG + G_DY * W + j] = fr[4]
+    S[SG + G_DZ * W + j] = fr[5]
+    S[SG + G_CX * W + j] = fr[6]
+    S[SG + G_CY * W + j] = fr[7]
+    S[SG + G_CZ * W + j] = fr[8]
+    S[SG + G_S * W + j] = fr[9]
+    S[SG + G_H * W + j] = fr[10]
+    S[SG + G_VD * W + j] = fr[11]
+    S[SG + G_VC * W + j] = fr[12]
+    S[SG + G_VU * W + j] = fr[13]
+    S[SG + G_PN * W + j] = fr[14]
 
 
 @njit(inline="always", **_OPTS)
@@ -254,60 +261,54 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 S[SN + 4 * W + j] = n4
                 S[SN + 5 * W + j] = n5
                 S[SN + 6 * W + j] = n6
-            n_sc = 0.0
-            for j in range(W):
-                n0 = S[SN + j]
-                n1 = S[SN + W + j]
-                n2 = S[SN + 2 * W + j]
-                n3 = S[SN + 3 * W + j]
-                n4 = S[SN + 4 * W + j]
-                n5 = S[SN + 5 * W + j]
-                n6 = S[SN + 6 * W + j]
+            for j in range(W):  # navigation estimate: true state + bias + white noise
                 ps = S[SC + C_PS * W + j]
                 vs = S[SC + C_VS * W + j]
-                e0 = S[SX + 0 * W + j] + S[SC + C_PB * W + j] + ps * n0
-                e1 = S[SX + 1 * W + j] + S[SC + (C_PB + 1) * W + j] + ps * n1
-                e2 = S[SX + 2 * W + j] + S[SC + (C_PB + 2) * W + j] + ps * n2
-                e3 = S[SX + 3 * W + j] + S[SC + C_VB * W + j] + vs * n3
-                e4 = S[SX + 4 * W + j] + S[SC + (C_VB + 1) * W + j] + vs * n4
-                e5 = S[SX + 5 * W + j] + S[SC + (C_VB + 2) * W + j] + vs * n5
-                h_est = kd.altitude(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], radius, flat_g) + S[SC + C_AB * W + j] + S[SC + C_AS * W + j] * n6
-                (g_ux, g_uy, g_uz, g_dx, g_dy, g_dz, g_cx, g_cy, g_cz, g_s, g_h, g_vd, g_vc, g_vu,
-                 g_pn) = _frame_sel(e0, e1, e2, e3, e4, e5, radius, flat_g)
-                S[SG + G_UX * W + j] = g_ux
-                S[SG + G_UY * W + j] = g_uy
-                S[SG + G_UZ * W + j] = g_uz
-                S[SG + G_DX * W + j] = g_dx
-                S[SG + G_DY * W + j] = g_dy
-                S[SG + G_DZ * W + j] = g_dz
-                S[SG + G_CX * W + j] = g_cx
-                S[SG + G_CY * W + j] = g_cy
-                S[SG + G_CZ * W + j] = g_cz
-                S[SG + G_S * W + j] = g_s
-                S[SG + G_H * W + j] = g_h
-                S[SG + G_VD * W + j] = g_vd
-                S[SG + G_VC * W + j] = g_vc
-                S[SG + G_VU * W + j] = g_vu
-                S[SG + G_PN * W + j] = g_pn
-                S[SG + G_E0 * W + j] = e0
-                S[SG + (G_E0 + 1) * W + j] = e1
-                S[SG + (G_E0 + 2) * W + j] = e2
-                S[SG + (G_E0 + 3) * W + j] = e3
-                S[SG + (G_E0 + 4) * W + j] = e4
-                S[SG + (G_E0 + 5) * W + j] = e5
-                S[SG + G_HEST * W + j] = h_est
+                S[SG + G_E0 * W + j] = S[SX + 0 * W + j] + S[SC + C_PB * W + j] + ps * S[SN + j]
+                S[SG + (G_E0 + 1) * W + j] = S[SX + 1 * W + j] + S[SC + (C_PB + 1) * W + j] + ps * S[SN + W + j]
+                S[SG + (G_E0 + 2) * W + j] = S[SX + 2 * W + j] + S[SC + (C_PB + 2) * W + j] + ps * S[SN + 2 * W + j]
+                S[SG + (G_E0 + 3) * W + j] = S[SX + 3 * W + j] + S[SC + C_VB * W + j] + vs * S[SN + 3 * W + j]
+                S[SG + (G_E0 + 4) * W + j] = S[SX + 4 * W + j] + S[SC + (C_VB + 1) * W + j] + vs * S[SN + 4 * W + j]
+                S[SG + (G_E0 + 5) * W + j] = S[SX + 5 * W + j] + S[SC + (C_VB + 2) * W + j] + vs * S[SN + 5 * W + j]
+                S[SG + G_HEST * W + j] = (kd.altitude(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], radius,
+                                                      flat_g) + S[SC + C_AB * W + j] + S[SC + C_AS * W + j] * S[SN + 6 * W + j])
+            if flat_g > 0.0:
+                for j in range(W):
+                    fr = _frame_flat(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j], S[SG + (G_E0 + 2) * W + j],
+                                     S[SG + (G_E0 + 3) * W + j], S[SG + (G_E0 + 4) * W + j], S[SG + (G_E0 + 5) * W + j])
+                    _store_frame(S, j, fr)
+            else:
+                n_fix = 0
+                for j in range(W):
+                    fr, ok = _frame_sphere(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j],
+                                           S[SG + (G_E0 + 2) * W + j], S[SG + (G_E0 + 3) * W + j],
+                                           S[SG + (G_E0 + 4) * W + j], S[SG + (G_E0 + 5) * W + j], radius)
+                    _store_frame(S, j, fr)
+                    fix = 0.0 if ok else 1.0
+                    S[SSW + j] = fix
+                    n_fix += 0 if ok else 1
+                if n_fix > 0:  # within a millimetre of the target's vertical: the scalar kernel's fallbacks
+                    for j in range(W):
+                        if S[SSW + j] != 0.0:
+                            _store_frame(S, j, kd._frame_scalar(
+                                S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j], S[SG + (G_E0 + 2) * W + j],
+                                S[SG + (G_E0 + 3) * W + j], S[SG + (G_E0 + 4) * W + j], S[SG + (G_E0 + 5) * W + j],
+                                radius, flat_g))
+            n_sc = 0
+            for j in range(W):  # phase-switch detection (the switch itself is bookkept below, scalar)
+                h_est = S[SG + G_HEST * W + j]
                 kind = S[SP + kd.P_KIND * W + j]
                 need = (h_est < S[SP + kd.P_EXIT_ALT * W + j]) | (
                     (kind == kd.KIND_POLY) & (S[STGO + j] >= 0.0) & (S[STGO + j] < S[SP + kd.P_EXIT_TGO * W + j])) | (
                     (kind == kd.KIND_HOLD) & (t - S[STPH + j] >= S[SP + kd.P_DURATION * W + j]))
-                need = need & (ph[j] < n_phase - 1) & (S[SDONE + j] == 0.0)
+                need = need & (S[SPH + j] < n_phase - 1) & (S[SDONE + j] == 0.0)
                 entry = t == S[STPH + j]
                 flag = 1.0 if (need | entry) else 0.0
                 S[SSW + j] = flag
-                n_sc += flag
+                n_sc += 1 if (need | entry) else 0
             cycle += 1
             # ---- 2. phase bookkeeping (scalar, rare) ----
-            if n_sc > 0.0:
+            if n_sc > 0:
                 for j in range(W):
                     if S[SSW + j] == 0.0:
                         continue
@@ -328,6 +329,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                             S[STGO + j] = -1.0
                     if p != ph[j]:
                         ph[j] = p
+                        S[SPH + j] = p
                         _load_phase(phases, p, j, S)
                     if t == S[STPH + j]:
                         # phase entry: constant-deceleration downrange fit when the target acceleration is NaN
@@ -340,10 +342,17 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                                 a = 0.0
                         S[SATD + j] = a
             # ---- 3. Newton iterations for the time-to-go (vector, per-lane stopping rule) ----
-            n_act = 0.0
+            n_act = 0
+            n_poly = 0
+            n_term = 0
+            n_other = 0
             for j in range(W):
                 guess = S[STGO + j] - dtg
-                poly = S[SP + kd.P_KIND * W + j] == kd.KIND_POLY
+                kind = S[SP + kd.P_KIND * W + j]
+                poly = kind == kd.KIND_POLY
+                n_poly += 1 if poly else 0
+                n_term += 1 if kind == kd.KIND_TERMINAL else 0
+                n_other += 1 if (kind == kd.KIND_GRAVITY_TURN) | (kind == kd.KIND_HOLD) else 0
                 countdown = (S[STGO + j] > 0.0) & (S[STGO + j] < kd.TGO_COUNTDOWN_S)
                 a3 = S[SP + kd.P_JT * W + j]
                 a2 = -6.0 * S[SATD + j]
@@ -357,10 +366,10 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 act = 1.0 if (poly & (not countdown) & (S[SDONE + j] == 0.0)) else 0.0
                 S[SNACT + j] = act
                 S[SSV + j] = act
-                n_act += act
+                n_act += 1 if act != 0.0 else 0
             it = 0
-            while n_act > 0.0 and it < 30:
-                n_act = 0.0
+            while n_act > 0 and it < 30:
+                n_act = 0
                 for j in range(W):
                     a0 = S[SCA + 0 * W + j]
                     a1 = S[SCA + 1 * W + j]
@@ -376,9 +385,9 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                     S[SNT + j] = tn if act else tt
                     a = 1.0 if (act & (not conv)) else 0.0
                     S[SNACT + j] = a
-                    n_act += a
+                    n_act += 1 if a != 0.0 else 0
                 it += 1
-            n_fb = 0.0
+            n_fb = 0
             for j in range(W):
                 a0 = S[SCA + 0 * W + j]
                 a1 = S[SCA + 1 * W + j]
@@ -389,101 +398,114 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 ok = (tt > 0.0) & (abs(f) < 1e-6 * (abs(a0) + abs(a1 * tt) + 1.0))
                 fb = 1.0 if ((S[SSV + j] != 0.0) & (not ok)) else 0.0
                 S[SNACT + j] = fb
-                n_fb += fb
-            if n_fb > 0.0:  # no accepted Newton root: the scalar solver's quadratic fallback
+                n_fb += 1 if fb != 0.0 else 0
+            if n_fb > 0:  # no accepted Newton root: the scalar solver's quadratic fallback
                 for j in range(W):
                     if S[SNACT + j] != 0.0:
                         S[SNT + j] = kd.solve_tgo(S[SG + G_S * W + j], S[SG + G_VD * W + j], S[SP + kd.P_RT * W + j], S[SP + kd.P_VT * W + j], S[SATD + j],
                                              S[SP + kd.P_JT * W + j], S[STGO + j] - dtg)
-            # ---- 4. guidance command, limits, throttle (vector) ----
-            for j in range(W):
+            # ---- 4. guidance command: one loop per phase kind present, then limits and throttle (vector) ----
+            if n_poly > 0:  # polynomial (Klumpp) with the time-to-go rules of the scalar kernel
+                for j in range(W):
+                    is_poly = S[SP + kd.P_KIND * W + j] == kd.KIND_POLY
+                    e3 = S[SG + (G_E0 + 3) * W + j]
+                    e4 = S[SG + (G_E0 + 4) * W + j]
+                    e5 = S[SG + (G_E0 + 5) * W + j]
+                    g_ux = S[SG + G_UX * W + j]
+                    g_uy = S[SG + G_UY * W + j]
+                    g_uz = S[SG + G_UZ * W + j]
+                    g_vu = S[SG + G_VU * W + j]
+                    tg0 = S[STGO + j]
+                    countdown = (tg0 > 0.0) & (tg0 < kd.TGO_COUNTDOWN_S)
+                    cd = max(tg0 - dtg, 1e-3)
+                    tgn = S[SNT + j]
+                    newt = tgn if tgn > 0.0 else (cd if tg0 > 0.0 else 1.0)
+                    tg1 = cd if countdown else newt
+                    tg1 = tg1 if is_poly else tg0
+                    S[STGO + j] = tg1
+                    tg = max(tg1, S[SP + kd.P_EXIT_TGO * W + j], 1e-2)
+                    a_d = kd.poly_accel(S[SG + G_S * W + j], S[SG + G_VD * W + j], S[SP + kd.P_RT * W + j],
+                                        S[SP + kd.P_VT * W + j], S[SATD + j], tg)
+                    a_c = kd.poly_accel(0.0, S[SG + G_VC * W + j], S[SP + (kd.P_RT + 1) * W + j],
+                                        S[SP + (kd.P_VT + 1) * W + j], S[SP + (kd.P_AT + 1) * W + j], tg)
+                    a_u = kd.poly_accel(S[SG + G_H * W + j], g_vu, S[SP + (kd.P_RT + 2) * W + j],
+                                        S[SP + (kd.P_VT + 2) * W + j], S[SP + (kd.P_AT + 2) * W + j], tg)
+                    # curvilinear -> Cartesian: centripetal and transport terms of motion over the sphere
+                    vh_x = e3 - g_vu * g_ux
+                    vh_y = e4 - g_vu * g_uy
+                    vh_z = e5 - g_vu * g_uz
+                    vh2 = vh_x * vh_x + vh_y * vh_y + vh_z * vh_z
+                    inv_p = 1.0 / S[SG + G_PN * W + j]
+                    au_eff = a_u - vh2 * inv_p
+                    S[SCMD + j] = (a_d * S[SG + G_DX * W + j] + a_c * S[SG + G_CX * W + j] + au_eff * g_ux
+                                   + g_vu * inv_p * vh_x) if is_poly else S[SCMD + j]
+                    S[SCMD + W + j] = (a_d * S[SG + G_DY * W + j] + a_c * S[SG + G_CY * W + j] + au_eff * g_uy
+                                       + g_vu * inv_p * vh_y) if is_poly else S[SCMD + W + j]
+                    S[SCMD + 2 * W + j] = (a_d * S[SG + G_DZ * W + j] + a_c * S[SG + G_CZ * W + j] + au_eff * g_uz
+                                           + g_vu * inv_p * vh_z) if is_poly else S[SCMD + 2 * W + j]
+            if n_term > 0:  # terminal: velocity tracking
+                for j in range(W):
+                    is_term = S[SP + kd.P_KIND * W + j] == kd.KIND_TERMINAL
+                    g_s = S[SG + G_S * W + j]
+                    hover = t - S[STPH + j] < S[SP + kd.P_DURATION * W + j]
+                    vref_u = 0.0 if hover else -min(S[SP + kd.P_MAX_RATE * W + j],
+                                                    max(S[SP + kd.P_TD_RATE * W + j],
+                                                        S[SG + G_HEST * W + j] / S[SP + kd.P_TAU * W + j]))
+                    vref_d = min(max(S[SP + kd.P_HGAIN * W + j] * (-g_s), -5.0), 5.0)
+                    ta_d = 0.5 * (vref_d - S[SG + G_VD * W + j])
+                    ta_c = 0.5 * (0.0 - S[SG + G_VC * W + j])
+                    ta_u = 2.0 * 0.5 * (vref_u - S[SG + G_VU * W + j])
+                    for k in range(3):
+                        q = (ta_d * S[SG + (G_DX + k) * W + j] + ta_c * S[SG + (G_CX + k) * W + j]
+                             + ta_u * S[SG + (G_UX + k) * W + j])
+                        S[SCMD + k * W + j] = q if is_term else S[SCMD + k * W + j]
+            if n_other > 0:  # gravity turn: against the velocity; attitude hold: keep the thrust direction
+                for j in range(W):
+                    kind = S[SP + kd.P_KIND * W + j]
+                    is_gt = kind == kd.KIND_GRAVITY_TURN
+                    is_hold = kind == kd.KIND_HOLD
+                    e3 = S[SG + (G_E0 + 3) * W + j]
+                    e4 = S[SG + (G_E0 + 4) * W + j]
+                    e5 = S[SG + (G_E0 + 5) * W + j]
+                    vn = math.sqrt(e3 ** 2 + e4 ** 2 + e5 ** 2)
+                    okv = vn > 1e-9
+                    rx = -e3 / vn if okv else S[SG + G_UX * W + j]
+                    ry = -e4 / vn if okv else S[SG + G_UY * W + j]
+                    rz = -e5 / vn if okv else S[SG + G_UZ * W + j]
+                    S[SCMD + j] = rx if is_gt else (S[STD + j] if is_hold else S[SCMD + j])
+                    S[SCMD + W + j] = ry if is_gt else (S[STD + W + j] if is_hold else S[SCMD + W + j])
+                    S[SCMD + 2 * W + j] = rz if is_gt else (S[STD + 2 * W + j] if is_hold else S[SCMD + 2 * W + j])
+            for j in range(W):  # thrust: command - (gravity + frame terms); pointing, slew, throttle; misalignment
                 kind = S[SP + kd.P_KIND * W + j]
-                is_poly = kind == kd.KIND_POLY
-                is_term = kind == kd.KIND_TERMINAL
-                is_gt = kind == kd.KIND_GRAVITY_TURN
-                e0 = S[SG + G_E0 * W + j]
-                e1 = S[SG + (G_E0 + 1) * W + j]
-                e2 = S[SG + (G_E0 + 2) * W + j]
-                e3 = S[SG + (G_E0 + 3) * W + j]
-                e4 = S[SG + (G_E0 + 4) * W + j]
-                e5 = S[SG + (G_E0 + 5) * W + j]
+                use_accel = (kind == kd.KIND_POLY) | (kind == kd.KIND_TERMINAL)
                 g_ux = S[SG + G_UX * W + j]
                 g_uy = S[SG + G_UY * W + j]
                 g_uz = S[SG + G_UZ * W + j]
-                g_dx = S[SG + G_DX * W + j]
-                g_dy = S[SG + G_DY * W + j]
-                g_dz = S[SG + G_DZ * W + j]
-                g_cx = S[SG + G_CX * W + j]
-                g_cy = S[SG + G_CY * W + j]
-                g_cz = S[SG + G_CZ * W + j]
-                g_s = S[SG + G_S * W + j]
-                g_vd = S[SG + G_VD * W + j]
-                g_vc = S[SG + G_VC * W + j]
-                g_vu = S[SG + G_VU * W + j]
                 me = S[SMEST + j]
                 n_eng = n_engines - 1 if t >= S[SC + C_TOUT * W + j] else n_engines
                 tmin = tmin_unit * n_eng
                 tmax = tmax_unit * n_eng
-                gxe, gye, gze = kd._accel(e0, e1, e2, e3, e4, e5, me, 0.0, 0.0, 0.0, mu, radius, flat_g, wx, wy, wz)
-                # polynomial (Klumpp) with the time-to-go rules of the scalar kernel
-                tg0 = S[STGO + j]
-                countdown = (tg0 > 0.0) & (tg0 < kd.TGO_COUNTDOWN_S)
-                cd = max(tg0 - dtg, 1e-3)
-                tgn = S[SNT + j]
-                newt = tgn if tgn > 0.0 else (cd if tg0 > 0.0 else 1.0)
-                tg1 = cd if countdown else newt
-                tg1 = tg1 if is_poly else tg0
-                S[STGO + j] = tg1
-                tg = max(tg1, S[SP + kd.P_EXIT_TGO * W + j], 1e-2)
-                a_d = kd.poly_accel(g_s, g_vd, S[SP + kd.P_RT * W + j], S[SP + kd.P_VT * W + j], S[SATD + j], tg)
-                a_c = kd.poly_accel(0.0, g_vc, S[SP + (kd.P_RT + 1) * W + j], S[SP + (kd.P_VT + 1) * W + j], S[SP + (kd.P_AT + 1) * W + j], tg)
-                a_u = kd.poly_accel(S[SG + G_H * W + j], g_vu, S[SP + (kd.P_RT + 2) * W + j], S[SP + (kd.P_VT + 2) * W + j], S[SP + (kd.P_AT + 2) * W + j], tg)
-                vh_x = e3 - g_vu * g_ux
-                vh_y = e4 - g_vu * g_uy
-                vh_z = e5 - g_vu * g_uz
-                vh2 = vh_x * vh_x + vh_y * vh_y + vh_z * vh_z
-                inv_p = 1.0 / S[SG + G_PN * W + j]
-                au_eff = a_u - vh2 * inv_p
-                px_ = a_d * g_dx + a_c * g_cx + au_eff * g_ux + g_vu * inv_p * vh_x
-                py_ = a_d * g_dy + a_c * g_cy + au_eff * g_uy + g_vu * inv_p * vh_y
-                pz_ = a_d * g_dz + a_c * g_cz + au_eff * g_uz + g_vu * inv_p * vh_z
-                # terminal: velocity tracking
-                hover = t - S[STPH + j] < S[SP + kd.P_DURATION * W + j]
-                vref_u = 0.0 if hover else -min(S[SP + kd.P_MAX_RATE * W + j],
-                                                max(S[SP + kd.P_TD_RATE * W + j], S[SG + G_HEST * W + j] / S[SP + kd.P_TAU * W + j]))
-                vref_d = min(max(S[SP + kd.P_HGAIN * W + j] * (-g_s), -5.0), 5.0)
-                ta_d = 0.5 * (vref_d - g_vd)
-                ta_c = 0.5 * (0.0 - g_vc)
-                ta_u = 2.0 * 0.5 * (vref_u - g_vu)
-                qx = ta_d * g_dx + ta_c * g_cx + ta_u * g_ux
-                qy = ta_d * g_dy + ta_c * g_cy + ta_u * g_uy
-                qz = ta_d * g_dz + ta_c * g_cz + ta_u * g_uz
-                # gravity turn: against the velocity; hold: keep the thrust direction
-                vn = math.sqrt(e3 ** 2 + e4 ** 2 + e5 ** 2)
-                okv = vn > 1e-9
-                rx = -e3 / vn if okv else g_ux
-                ry = -e4 / vn if okv else g_uy
-                rz = -e5 / vn if okv else g_uz
-                td0 = S[STD + 0 * W + j]
-                td1 = S[STD + 1 * W + j]
-                td2 = S[STD + 2 * W + j]
-                ax = px_ if is_poly else (qx if is_term else (rx if is_gt else td0))
-                ay = py_ if is_poly else (qy if is_term else (ry if is_gt else td1))
-                az = pz_ if is_poly else (qz if is_term else (rz if is_gt else td2))
-                use_accel = is_poly | is_term
+                gxe, gye, gze = kd._accel(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j], S[SG + (G_E0 + 2) * W + j],
+                                          S[SG + (G_E0 + 3) * W + j], S[SG + (G_E0 + 4) * W + j],
+                                          S[SG + (G_E0 + 5) * W + j], me, 0.0, 0.0, 0.0, mu, radius, flat_g, wx, wy, wz)
+                ax = S[SCMD + j]
+                ay = S[SCMD + W + j]
+                az = S[SCMD + 2 * W + j]
                 tax = ax - gxe
                 tay = ay - gye
                 taz = az - gze
-                tan_ = math.sqrt(tax * tax + tay * tay + taz * taz)
-                tiny = tan_ < 1e-12
+                tiny = tax * tax + tay * tay + taz * taz < 1e-24  # |command| < 1e-12 m/s^2
                 tax = g_ux if tiny else tax
                 tay = g_uy if tiny else tay
                 taz = g_uz if tiny else taz
                 ix = tax if use_accel else ax
                 iy = tay if use_accel else ay
                 iz = taz if use_accel else az
-                nd0, nd1, nd2 = _limit_sel(ix, iy, iz, g_ux, g_uy, g_uz, S[SP + kd.P_MAX_TILT * W + j], S[SCT + j], S[SST + j],
-                                           td0, td1, td2, cos_ang, sin_ang)
+                td0 = S[STD + 0 * W + j]
+                td1 = S[STD + 1 * W + j]
+                td2 = S[STD + 2 * W + j]
+                nd0, nd1, nd2 = _limit_sel(ix, iy, iz, g_ux, g_uy, g_uz, S[SP + kd.P_MAX_TILT * W + j], S[SCT + j],
+                                           S[SST + j], td0, td1, td2, cos_ang, sin_ang)
                 proj = (tax * nd0 + tay * nd1 + taz * nd2) * me
                 thr = S[SP + kd.P_THROTTLE * W + j]
                 keep = math.isnan(thr)
@@ -571,7 +593,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 S[SRK + (R_V + 3 * stage) * W + j] = x3_ + cn * ax
                 S[SRK + (R_V + 3 * stage + 1) * W + j] = x4_ + cn * ay
                 S[SRK + (R_V + 3 * stage + 2) * W + j] = x5_ + cn * az
-        n_hit = 0.0
+        n_hit = 0
         c6 = dt / 6.0
         for j in range(W):
             x0_ = S[SX + 0 * W + j]
@@ -618,10 +640,10 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
             h_new = kd.altitude(y0, y1, y2, radius, flat_g)
             hit = 1.0 if ((h_new <= 0.0) & live) else 0.0
             S[SSW + j] = hit
-            n_hit += hit
+            n_hit += 1 if hit != 0.0 else 0
         t += dt
         step += 1
-        if n_hit > 0.0:  # touchdown: interpolate to the ground, verdict (scalar, once per sample)
+        if n_hit > 0:  # touchdown: interpolate to the ground, verdict (scalar, once per sample)
             for j in range(W):
                 if S[SSW + j] == 0.0:
                     continue
@@ -647,7 +669,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 out[first + j, k] = row[k]
 
 
-@njit(cache=True, parallel=True, fastmath=kd._FASTMATH, error_model="numpy")
+@njit(cache=True, parallel=True, fastmath={"contract"}, error_model="numpy")
 def simulate_lockstep_kernel(
     x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit, n_engines, t_out,
     mis, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed,
