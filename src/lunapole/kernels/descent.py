@@ -415,7 +415,8 @@ def _accel(rx, ry, rz, vx, vy, vz, m, tx, ty, tz, mu, radius, flat_g, wx, wy, wz
     fx = -(wy * az_ - wz * ay_)
     fy = -(wz * ax_ - wx * az_)
     fz = -(wx * ay_ - wy * ax_)
-    return gx + tx / m + cx + fx, gy + ty / m + cy + fy, gz + tz / m + cz + fz
+    inv_m = 1.0 / m  # one division (the divider, not the adders, limits the lockstep kernel)
+    return gx + tx * inv_m + cx + fx, gy + ty * inv_m + cy + fy, gz + tz * inv_m + cz + fz
 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")

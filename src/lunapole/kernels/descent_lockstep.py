@@ -97,9 +97,10 @@ def _frame_sphere(x0, x1, x2, x3, x4, x5, radius):
     py = x1
     pz = x2 + radius
     pn = math.sqrt(px * px + py * py + pz * pz)
-    ux = px / pn
-    uy = py / pn
-    uz = pz / pn
+    inv_pn = 1.0 / pn  # reciprocals instead of divisions throughout: the divider is this kernel's bottleneck
+    ux = px * inv_pn
+    uy = py * inv_pn
+    uz = pz * inv_pn
     c = uz
     tx = -c * ux
     ty = -c * uy
@@ -109,7 +110,9 @@ def _frame_sphere(x0, x1, x2, x3, x4, x5, radius):
     theta = vm.atan2_nonneg(sin_th, c)
     s = radius * theta
     ok = (tn > 1e-12) & (s > 1e-3)
-    return _finish_frame(x3, x4, x5, ux, uy, uz, tx / tn, ty / tn, tz / tn, s, pn - radius, pn, radius / pn), ok
+    inv_tn = 1.0 / tn
+    return _finish_frame(x3, x4, x5, ux, uy, uz, tx * inv_tn, ty * inv_tn, tz * inv_tn, s, pn - radius, pn,
+                         radius * inv_pn), ok
 
 
 @njit(inline="always", **_OPTS)
@@ -135,11 +138,12 @@ def _store_frame(S, j, fr):
 
 @njit(inline="always", **_OPTS)
 def _limit_sel(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt, p0, p1, p2, cos_ang, sin_ang):
-    """:func:`lunapole.kernels.descent._limit_scalar` with selects instead of branches (same formulas)."""
-    n = math.sqrt(ux * ux + uy * uy + uz * uz)
-    ux = ux / n
-    uy = uy / n
-    uz = uz / n
+    """:func:`lunapole.kernels.descent._limit_scalar` with selects instead of branches and reciprocals instead of
+    divisions (same geometry; round-off differs in the last bits)."""
+    inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
+    ux = ux * inv
+    uy = uy * inv
+    uz = uz * inv
     c = ux * upx + uy * upy + uz * upz
     c = min(max(c, -1.0), 1.0)
     tilted = (max_tilt < math.pi) & (c < cos_tilt)
@@ -155,10 +159,10 @@ def _limit_sel(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt, p0, p1, 
     hx = gx if deg else hx
     hy = gy if deg else hy
     hz = gz if deg else hz
-    hn = gn if deg else hn
-    ux = (cos_tilt * upx + sin_tilt * hx / hn) if tilted else ux
-    uy = (cos_tilt * upy + sin_tilt * hy / hn) if tilted else uy
-    uz = (cos_tilt * upz + sin_tilt * hz / hn) if tilted else uz
+    k = sin_tilt / (gn if deg else hn)
+    ux = (cos_tilt * upx + k * hx) if tilted else ux
+    uy = (cos_tilt * upy + k * hy) if tilted else uy
+    uz = (cos_tilt * upz + k * hz) if tilted else uz
     c2 = ux * p0 + uy * p1 + uz * p2
     c2 = min(max(c2, -1.0), 1.0)
     slew = c2 < cos_ang
@@ -170,12 +174,19 @@ def _limit_sel(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt, p0, p1, 
     wx = (upx - p0 * (p0 * upx + p1 * upy + p2 * upz)) if deg2 else wx
     wy = 0.0 if deg2 else wy
     wz = 0.0 if deg2 else wz
-    wn = 1.0 if deg2 else wn
-    ux = (cos_ang * p0 + sin_ang * wx / wn) if slew else ux
-    uy = (cos_ang * p1 + sin_ang * wy / wn) if slew else uy
-    uz = (cos_ang * p2 + sin_ang * wz / wn) if slew else uz
-    n = math.sqrt(ux * ux + uy * uy + uz * uz)
-    return ux / n, uy / n, uz / n
+    k2 = sin_ang / (1.0 if deg2 else wn)
+    ux = (cos_ang * p0 + k2 * wx) if slew else ux
+    uy = (cos_ang * p1 + k2 * wy) if slew else uy
+    uz = (cos_ang * p2 + k2 * wz) if slew else uz
+    inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
+    return ux * inv, uy * inv, uz * inv
+
+
+@njit(inline="always", **_OPTS)
+def _poly_accel_r(r, v, rt, vt, at, tgo):
+    """:func:`lunapole.kernels.descent.poly_accel` (Klumpp 1974 eq. 7) with one reciprocal instead of two divisions."""
+    inv = 1.0 / tgo
+    return 12.0 * (rt - r) * (inv * inv) - 6.0 * (vt + v) * inv + at
 
 
 @njit(**_OPTS)
@@ -221,6 +232,10 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
         S[SC + C_M0 * W + j] = x0[i, 6]
         sd[j] = seed[i]
     isp_g0_nom = isp_nom * kd.G0
+    # white navigation noise in any lane? (if not, the deviates stay 0 and their loop, ~1/4 of a step, is skipped)
+    noisy = False
+    for j in range(W):
+        noisy = noisy or S[SC + C_PS * W + j] > 0.0 or S[SC + C_VS * W + j] > 0.0 or S[SC + C_AS * W + j] > 0.0
     # --- per-lane guidance state ---
     ph = np.zeros(W, dtype=np.int64)  # current phase index
     for j in range(W):
@@ -248,7 +263,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
     while t < max_time and n_done < n_real:
         if step % guid_every == 0:
             # ---- 1. noise, navigation, frame, phase-switch detection (vector) ----
-            for j in range(W):  # a loop of its own: fused with the next one, LLVM leaves both scalar
+            for j in range(W if noisy else 0):  # own loop: fused with the next one, LLVM leaves both scalar
                 base = vm.stream_base(sd[j], cycle)
                 n0, n1 = vm.normal_pair_from_base(base, 0)
                 n2, n3 = vm.normal_pair_from_base(base, 1)
@@ -424,11 +439,11 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                     tg1 = tg1 if is_poly else tg0
                     S[STGO + j] = tg1
                     tg = max(tg1, S[SP + kd.P_EXIT_TGO * W + j], 1e-2)
-                    a_d = kd.poly_accel(S[SG + G_S * W + j], S[SG + G_VD * W + j], S[SP + kd.P_RT * W + j],
+                    a_d = _poly_accel_r(S[SG + G_S * W + j], S[SG + G_VD * W + j], S[SP + kd.P_RT * W + j],
                                         S[SP + kd.P_VT * W + j], S[SATD + j], tg)
-                    a_c = kd.poly_accel(0.0, S[SG + G_VC * W + j], S[SP + (kd.P_RT + 1) * W + j],
+                    a_c = _poly_accel_r(0.0, S[SG + G_VC * W + j], S[SP + (kd.P_RT + 1) * W + j],
                                         S[SP + (kd.P_VT + 1) * W + j], S[SP + (kd.P_AT + 1) * W + j], tg)
-                    a_u = kd.poly_accel(S[SG + G_H * W + j], g_vu, S[SP + (kd.P_RT + 2) * W + j],
+                    a_u = _poly_accel_r(S[SG + G_H * W + j], g_vu, S[SP + (kd.P_RT + 2) * W + j],
                                         S[SP + (kd.P_VT + 2) * W + j], S[SP + (kd.P_AT + 2) * W + j], tg)
                     # curvilinear -> Cartesian: centripetal and transport terms of motion over the sphere
                     vh_x = e3 - g_vu * g_ux
@@ -524,9 +539,10 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 ez = nd0
                 en = math.sqrt(ex * ex + ez * ez)
                 small = en < 1e-9
-                ex = 1.0 if small else ex / en
+                inv_en = 1.0 / en
+                ex = 1.0 if small else ex * inv_en
                 ey = 0.0
-                ez = 0.0 if small else ez / en
+                ez = 0.0 if small else ez * inv_en
                 fx = nd1 * ez - nd2 * ey
                 fy = nd2 * ex - nd0 * ez
                 fz = nd0 * ey - nd1 * ex
@@ -548,10 +564,10 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
             runs_dry = (not was_ex) & (x6_ - mdot * dt <= dry)
             tt = 0.0 if was_ex else ((x6_ - dry) / dt * isp_g0 if runs_dry else tt)
             S[SRK + R_EXN * W + j] = 1.0 if (was_ex | runs_dry) else 0.0
-            dn = S[SAD + 3 * W + j]
-            th0 = tt * S[SAD + 0 * W + j] / dn
-            th1 = tt * S[SAD + 1 * W + j] / dn
-            th2 = tt * S[SAD + 2 * W + j] / dn
+            k = tt / S[SAD + 3 * W + j]
+            th0 = k * S[SAD + 0 * W + j]
+            th1 = k * S[SAD + 1 * W + j]
+            th2 = k * S[SAD + 2 * W + j]
             S[SRK + R_TH * W + j] = th0
             S[SRK + (R_TH + 1) * W + j] = th1
             S[SRK + (R_TH + 2) * W + j] = th2
