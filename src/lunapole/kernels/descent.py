@@ -506,6 +506,13 @@ def _frame_scalar(x0, x1, x2, x3, x4, x5, radius, flat_g):
                 dx, dy, dz = ex / en, ey / en, ez / en
         h = pn - radius
         scale = radius / pn
+    return _frame_tail(x3, x4, x5, ux, uy, uz, dx, dy, dz, s, h, pn, scale)
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _frame_tail(x3, x4, x5, ux, uy, uz, dx, dy, dz, s, h, pn, scale):
+    """The 15 values of :func:`_frame_scalar` from the up and downrange units: crossrange unit = up x downrange,
+    velocity components along the three axes (horizontal ones scaled to the surface by ``scale``)."""
     cx = uy * dz - uz * dy
     cy = uz * dx - ux * dz
     cz = ux * dy - uy * dx

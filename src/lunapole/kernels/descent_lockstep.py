@@ -63,15 +63,11 @@ NROWS = _row
 
 
 @njit(inline="always", **_OPTS)
-def _finish_frame(x3, x4, x5, ux, uy, uz, dx, dy, dz, s, h, pn, scale):
-    cx = uy * dz - uz * dy
-    cy = uz * dx - ux * dz
-    cz = ux * dy - uy * dx
-    return (ux, uy, uz, dx, dy, dz, cx, cy, cz, -s, h,
-            (x3 * dx + x4 * dy + x5 * dz) * scale,
-            (x3 * cx + x4 * cy + x5 * cz) * scale,
-            x3 * ux + x4 * uy + x5 * uz,
-            pn)
+def _load_state(S, j):
+    """Lane ``j``'s true state ``(r, v, m)`` as a 7-tuple."""
+    W = LANES
+    return (S[SX + j], S[SX + W + j], S[SX + 2 * W + j], S[SX + 3 * W + j], S[SX + 4 * W + j], S[SX + 5 * W + j],
+            S[SX + 6 * W + j])
 
 
 @njit(inline="always", **_OPTS)
@@ -85,7 +81,7 @@ def _frame_flat(x0, x1, x2, x3, x4, x5):
     use_vel = vh > 1e-6
     dx = hx / s if use_pos else (x3 / vh if use_vel else 1.0)
     dy = hy / s if use_pos else (x4 / vh if use_vel else 0.0)
-    return _finish_frame(x3, x4, x5, 0.0, 0.0, 1.0, dx, dy, 0.0, s, x2, 1e300, 1.0)
+    return kd._frame_tail(x3, x4, x5, 0.0, 0.0, 1.0, dx, dy, 0.0, s, x2, 1e300, 1.0)
 
 
 @njit(inline="always", **_OPTS)
@@ -111,7 +107,7 @@ def _frame_sphere(x0, x1, x2, x3, x4, x5, radius):
     s = radius * theta
     ok = (tn > 1e-12) & (s > 1e-3)
     inv_tn = 1.0 / tn
-    return _finish_frame(x3, x4, x5, ux, uy, uz, tx * inv_tn, ty * inv_tn, tz * inv_tn, s, pn - radius, pn,
+    return kd._frame_tail(x3, x4, x5, ux, uy, uz, tx * inv_tn, ty * inv_tn, tz * inv_tn, s, pn - radius, pn,
                          radius * inv_pn), ok
 
 
@@ -577,13 +573,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
         for stage in range(4):
             # stage k evaluates the acceleration at x + c_k dt (previous stage), as kd._rk4_scalar does
             for j in range(W):
-                x0_ = S[SX + 0 * W + j]
-                x1_ = S[SX + 1 * W + j]
-                x2_ = S[SX + 2 * W + j]
-                x3_ = S[SX + 3 * W + j]
-                x4_ = S[SX + 4 * W + j]
-                x5_ = S[SX + 5 * W + j]
-                x6_ = S[SX + 6 * W + j]
+                x0_, x1_, x2_, x3_, x4_, x5_, x6_ = _load_state(S, j)
                 km = S[SRK + R_KM * W + j]
                 c = 0.0 if stage == 0 else (dt if stage == 3 else 0.5 * dt)
                 # stage k: velocity v_k (v_1 = state's), position advanced with v_(k-1) (v_0 = v_1 = state's)
@@ -612,13 +602,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
         n_hit = 0
         c6 = dt / 6.0
         for j in range(W):
-            x0_ = S[SX + 0 * W + j]
-            x1_ = S[SX + 1 * W + j]
-            x2_ = S[SX + 2 * W + j]
-            x3_ = S[SX + 3 * W + j]
-            x4_ = S[SX + 4 * W + j]
-            x5_ = S[SX + 5 * W + j]
-            x6_ = S[SX + 6 * W + j]
+            x0_, x1_, x2_, x3_, x4_, x5_, x6_ = _load_state(S, j)
             km = S[SRK + R_KM * W + j]
             v2x = S[SRK + R_V * W + j]
             v2y = S[SRK + (R_V + 1) * W + j]
