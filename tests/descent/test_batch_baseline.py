@@ -2,7 +2,7 @@
 
 Reference: ``tests/references/descent_batch_baseline.npz``, written by the scalar kernel (one sample per thread
 iteration, plain branches) with ``tests/references/make_descent_batch_baseline.py --scalar`` (same dispersions).
-The lockstep kernel (16-32 samples through the same vector instructions, selects instead of branches) keeps the
+The lockstep kernel (32 samples through the same vector instructions, selects instead of branches) keeps the
 physics and the operation order; only floating-point contraction may differ, which the closed loop amplifies.
 """
 import importlib.util

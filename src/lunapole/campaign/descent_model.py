@@ -367,15 +367,10 @@ class DescentBatchModel(SampleModel):
 
 def _batch_kernel(args: tuple):
     """The numba dispatcher that :func:`lunapole.descent.batch.simulate_batch` runs (and primes) for these kernel
-    arguments (``batch.kernel_for_args`` where it chooses between kernels)."""
+    arguments (``batch.kernel_for_args``)."""
     from lunapole.descent import batch
 
-    choose = getattr(batch, "kernel_for_args", None)
-    if choose is not None:
-        return choose(args)
-    from lunapole.kernels import descent as kd
-
-    return kd.simulate_batch_kernel
+    return batch.kernel_for_args(args)
 
 
 def _kernel_in_disk_cache(kernel, sig: tuple) -> bool:

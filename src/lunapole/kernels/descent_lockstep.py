@@ -51,15 +51,21 @@ C_PB, C_VB, C_AB, C_PS, C_VS, C_AS, C_ISPG0, C_DRY, C_TS, C_TOUT, C_M1, C_M2, C_
 NC = 17
 _SIZES = (("SX", 7), ("SXP", 7), ("SC", NC), ("SP", kd.NPAR), ("SG", NG), ("STD", 3), ("SAD", 4), ("SCA", 4),
           ("SCT", 1), ("SST", 1), ("STPH", 1), ("STGO", 1), ("SATD", 1), ("SMEST", 1), ("STCMD", 1), ("SEXH", 1),
-          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 7), ("SRK", 30), ("SCMD", 3), ("SPH", 1))
+          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 7), ("SCMD", 3), ("SPH", 1))
 SX = SXP = SC = SP = SG = STD = SAD = SCA = SCT = SST = STPH = STGO = SATD = SMEST = STCMD = SEXH = SDONE = SSW = 0
-SNT = SNACT = SSV = SN = SRK = SCMD = SPH = 0
-R_TH, R_KM, R_EXN, R_A, R_V = 0, 3, 4, 5, 17  # rows inside SRK: thrust, -mdot, exhausted, stage accelerations, velocities
+SNT = SNACT = SSV = SN = SCMD = SPH = 0
 _row = 0
 for _name, _n in _SIZES:  # offsets in units of elements: state x, previous state, constants, phase row, ...
     globals()[_name] = _row * LANES
     _row += _n
 NROWS = _row
+
+
+@njit(inline="always", **_OPTS)
+def _cubic_coeffs(S, j):
+    """Lane ``j``'s time-to-go cubic ``a3 T^3 + a2 T^2 + a1 T + a0`` (see :func:`lunapole.kernels.descent.solve_tgo`)."""
+    W = LANES
+    return S[SCA + j], S[SCA + W + j], S[SCA + 2 * W + j], S[SCA + 3 * W + j]
 
 
 @njit(inline="always", **_OPTS)
@@ -382,10 +388,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
             while n_act > 0 and it < 30:
                 n_act = 0
                 for j in range(W):
-                    a0 = S[SCA + 0 * W + j]
-                    a1 = S[SCA + 1 * W + j]
-                    a2 = S[SCA + 2 * W + j]
-                    a3 = S[SCA + 3 * W + j]
+                    a0, a1, a2, a3 = _cubic_coeffs(S, j)
                     tt = S[SNT + j]
                     f = ((a3 * tt + a2) * tt + a1) * tt + a0
                     df = (3.0 * a3 * tt + 2.0 * a2) * tt + a1
@@ -400,10 +403,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 it += 1
             n_fb = 0
             for j in range(W):
-                a0 = S[SCA + 0 * W + j]
-                a1 = S[SCA + 1 * W + j]
-                a2 = S[SCA + 2 * W + j]
-                a3 = S[SCA + 3 * W + j]
+                a0, a1, a2, a3 = _cubic_coeffs(S, j)
                 tt = S[SNT + j]
                 f = ((a3 * tt + a2) * tt + a1) * tt + a0
                 ok = (tt > 0.0) & (abs(f) < 1e-6 * (abs(a0) + abs(a1 * tt) + 1.0))
@@ -549,9 +549,12 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 S[SAD + 1 * W + j] = dyy if has_mis else nd1
                 S[SAD + 2 * W + j] = dzz if has_mis else nd2
                 S[SAD + 3 * W + j] = math.sqrt(dxx * dxx + dyy * dyy + dzz * dzz) if has_mis else 1.0
-        # ---- 5. thrust, RK4 (one loop per stage: short loop bodies let the CPU overlap lanes), ground test ----
+        # ---- 5. thrust, RK4, ground test (vector) ----
+        n_hit = 0
         for j in range(W):
-            x6_ = S[SX + 6 * W + j]
+            x0_, x1_, x2_, x3_, x4_, x5_, x6_ = _load_state(S, j)
+            for k in range(7):
+                S[SXP + k * W + j] = S[SX + k * W + j]
             isp_g0 = S[SC + C_ISPG0 * W + j]
             dry = S[SC + C_DRY * W + j]
             was_ex = S[SEXH + j] != 0.0
@@ -559,73 +562,11 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
             mdot = tt / isp_g0
             runs_dry = (not was_ex) & (x6_ - mdot * dt <= dry)
             tt = 0.0 if was_ex else ((x6_ - dry) / dt * isp_g0 if runs_dry else tt)
-            S[SRK + R_EXN * W + j] = 1.0 if (was_ex | runs_dry) else 0.0
+            ex_now = was_ex | runs_dry
             k = tt / S[SAD + 3 * W + j]
-            th0 = k * S[SAD + 0 * W + j]
-            th1 = k * S[SAD + 1 * W + j]
-            th2 = k * S[SAD + 2 * W + j]
-            S[SRK + R_TH * W + j] = th0
-            S[SRK + (R_TH + 1) * W + j] = th1
-            S[SRK + (R_TH + 2) * W + j] = th2
-            S[SRK + R_KM * W + j] = -(math.sqrt(th0 ** 2 + th1 ** 2 + th2 ** 2) / isp_g0)
-            for k in range(7):
-                S[SXP + k * W + j] = S[SX + k * W + j]
-        for stage in range(4):
-            # stage k evaluates the acceleration at x + c_k dt (previous stage), as kd._rk4_scalar does
-            for j in range(W):
-                x0_, x1_, x2_, x3_, x4_, x5_, x6_ = _load_state(S, j)
-                km = S[SRK + R_KM * W + j]
-                c = 0.0 if stage == 0 else (dt if stage == 3 else 0.5 * dt)
-                # stage k: velocity v_k (v_1 = state's), position advanced with v_(k-1) (v_0 = v_1 = state's)
-                kv = max(stage - 1, 0)
-                kp = max(stage - 2, 0)
-                v0 = x3_ if stage == 0 else S[SRK + (R_V + 3 * kv) * W + j]
-                v1 = x4_ if stage == 0 else S[SRK + (R_V + 3 * kv + 1) * W + j]
-                v2 = x5_ if stage == 0 else S[SRK + (R_V + 3 * kv + 2) * W + j]
-                q0 = x3_ if stage <= 1 else S[SRK + (R_V + 3 * kp) * W + j]
-                q1 = x4_ if stage <= 1 else S[SRK + (R_V + 3 * kp + 1) * W + j]
-                q2 = x5_ if stage <= 1 else S[SRK + (R_V + 3 * kp + 2) * W + j]
-                s0 = x0_ if stage == 0 else x0_ + c * q0
-                s1 = x1_ if stage == 0 else x1_ + c * q1
-                s2 = x2_ if stage == 0 else x2_ + c * q2
-                s6 = x6_ if stage == 0 else x6_ + c * km
-                ax, ay, az = kd._accel(s0, s1, s2, v0, v1, v2, s6, S[SRK + R_TH * W + j],
-                                       S[SRK + (R_TH + 1) * W + j], S[SRK + (R_TH + 2) * W + j], mu, radius, flat_g,
-                                       wx, wy, wz)
-                S[SRK + (R_A + 3 * stage) * W + j] = ax
-                S[SRK + (R_A + 3 * stage + 1) * W + j] = ay
-                S[SRK + (R_A + 3 * stage + 2) * W + j] = az
-                cn = dt if stage == 2 else 0.5 * dt  # next stage's velocity: x_v + c_next a_k
-                S[SRK + (R_V + 3 * stage) * W + j] = x3_ + cn * ax
-                S[SRK + (R_V + 3 * stage + 1) * W + j] = x4_ + cn * ay
-                S[SRK + (R_V + 3 * stage + 2) * W + j] = x5_ + cn * az
-        n_hit = 0
-        c6 = dt / 6.0
-        for j in range(W):
-            x0_, x1_, x2_, x3_, x4_, x5_, x6_ = _load_state(S, j)
-            km = S[SRK + R_KM * W + j]
-            v2x = S[SRK + R_V * W + j]
-            v2y = S[SRK + (R_V + 1) * W + j]
-            v2z = S[SRK + (R_V + 2) * W + j]
-            v3x = S[SRK + (R_V + 3) * W + j]
-            v3y = S[SRK + (R_V + 4) * W + j]
-            v3z = S[SRK + (R_V + 5) * W + j]
-            v4x = S[SRK + (R_V + 6) * W + j]
-            v4y = S[SRK + (R_V + 7) * W + j]
-            v4z = S[SRK + (R_V + 8) * W + j]
-            y0 = x0_ + c6 * (x3_ + 2.0 * v2x + 2.0 * v3x + v4x)
-            y1 = x1_ + c6 * (x4_ + 2.0 * v2y + 2.0 * v3y + v4y)
-            y2 = x2_ + c6 * (x5_ + 2.0 * v2z + 2.0 * v3z + v4z)
-            y3 = x3_ + c6 * (S[SRK + R_A * W + j] + 2.0 * S[SRK + (R_A + 3) * W + j] + 2.0 * S[SRK + (R_A + 6) * W + j]
-                             + S[SRK + (R_A + 9) * W + j])
-            y4 = x4_ + c6 * (S[SRK + (R_A + 1) * W + j] + 2.0 * S[SRK + (R_A + 4) * W + j]
-                             + 2.0 * S[SRK + (R_A + 7) * W + j] + S[SRK + (R_A + 10) * W + j])
-            y5 = x5_ + c6 * (S[SRK + (R_A + 2) * W + j] + 2.0 * S[SRK + (R_A + 5) * W + j]
-                             + 2.0 * S[SRK + (R_A + 8) * W + j] + S[SRK + (R_A + 11) * W + j])
-            y6 = x6_ + c6 * (km + 2.0 * km + 2.0 * km + km)
-            dry = S[SC + C_DRY * W + j]
-            was_ex = S[SEXH + j] != 0.0
-            ex_now = S[SRK + R_EXN * W + j] != 0.0
+            y0, y1, y2, y3, y4, y5, y6 = kd._rk4_scalar(x0_, x1_, x2_, x3_, x4_, x5_, x6_, k * S[SAD + j],
+                                                        k * S[SAD + W + j], k * S[SAD + 2 * W + j], isp_g0, mu,
+                                                        radius, flat_g, wx, wy, wz, dt)
             y6 = max(y6, dry) if ex_now else y6
             live = S[SDONE + j] == 0.0
             S[SX + 0 * W + j] = y0 if live else x0_
