@@ -239,7 +239,6 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
     for j in range(W):
         noisy = noisy or S[SC + C_PS * W + j] > 0.0 or S[SC + C_VS * W + j] > 0.0 or S[SC + C_AS * W + j] > 0.0
     # --- per-lane guidance state ---
-    ph = np.zeros(W, dtype=np.int64)  # current phase index
     for j in range(W):
         S[STGO + j] = -1.0
     row = np.empty(kd.NOUT)
@@ -329,7 +328,8 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 for j in range(W):
                     if S[SSW + j] == 0.0:
                         continue
-                    p = ph[j]
+                    p0 = int(S[SPH + j])  # current phase index
+                    p = p0
                     switched = True
                     while switched and p < n_phase - 1:
                         switched = False
@@ -344,8 +344,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                             p += 1
                             S[STPH + j] = t
                             S[STGO + j] = -1.0
-                    if p != ph[j]:
-                        ph[j] = p
+                    if p != p0:
                         S[SPH + j] = p
                         _load_phase(phases, p, j, S)
                     if t == S[STPH + j]:
@@ -597,14 +596,14 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 if j < n_real:
                     n_done += 1
                     kd.touchdown_verdict(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], S[SX + 3 * W + j], S[SX + 4 * W + j], S[SX + 5 * W + j], S[SX + 6 * W + j],
-                                         S[STD + 0 * W + j], S[STD + 1 * W + j], S[STD + 2 * W + j], True, S[SEXH + j] != 0.0, ph[j], phases, limits,
+                                         S[STD + 0 * W + j], S[STD + 1 * W + j], S[STD + 2 * W + j], True, S[SEXH + j] != 0.0, int(S[SPH + j]), phases, limits,
                                          radius, flat_g, S[SC + C_M0 * W + j], t - dt + f * dt, row)
                     for k in range(kd.NOUT):
                         out[first + j, k] = row[k]
     for j in range(n_real):
         if S[SDONE + j] == 0.0:
             kd.touchdown_verdict(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], S[SX + 3 * W + j], S[SX + 4 * W + j], S[SX + 5 * W + j], S[SX + 6 * W + j],
-                                 S[STD + 0 * W + j], S[STD + 1 * W + j], S[STD + 2 * W + j], False, S[SEXH + j] != 0.0, ph[j], phases, limits,
+                                 S[STD + 0 * W + j], S[STD + 1 * W + j], S[STD + 2 * W + j], False, S[SEXH + j] != 0.0, int(S[SPH + j]), phases, limits,
                                  radius, flat_g, S[SC + C_M0 * W + j], t, row)
             for k in range(kd.NOUT):
                 out[first + j, k] = row[k]
