@@ -1,7 +1,7 @@
 """Batched closed-loop descents for Monte Carlo: many dispersed samples advanced together in numba.
 
 Polynomial/phase guidance (see :mod:`lunapole.kernels.descent`), fixed-step RK4. Central gravity and flat ground
-run on the lockstep kernel (:mod:`lunapole.kernels.descent_lockstep`: 16 samples per block through the same vector
+run on the lockstep kernel (:mod:`lunapole.kernels.descent_lockstep`: 32 samples per block through the same vector
 instructions); the spherical-harmonic truth model on the scalar kernel, one sample per thread iteration. A
 sample's result is bit-identical whatever batch it is in (its noise is keyed by its own seed; no shared state).
 """

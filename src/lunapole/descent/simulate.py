@@ -174,7 +174,7 @@ def simulate_convex_descent(
     The plan ends at a gate ``gate_altitude_m`` above the target sinking at ``gate_rate_m_s`` (like Mars
     2020's hand-over to terminal descent); from there a vertical-descent law (velocity tracking to
     ``touchdown_rate_m_s``, horizontal nulling, tilt within ``max_tilt_deg``) lands. Commanded thrust = planned ``u`` (linear in time)
-    x estimated mass, clipped to the throttle range and the pointing limit. The planner sees only
+    projected on the pointing-limited direction x estimated mass, clipped to the throttle range. The planner sees only
     ``thrust_margin`` of the maximum thrust, leaving the rest for the closed loop to absorb errors; re-solves use the
     same margin and fall back to the whole thrust range only when that is infeasible. Re-solves that turn infeasible
     (because of errors) keep the previous plan. Raises InfeasibleError when the first plan is infeasible.
@@ -244,17 +244,12 @@ def simulate_convex_descent(
             settled = np.hypot(*xe[:2]) < 3.0 and np.hypot(*xe[3:5]) < 0.3
             vref_u = -min(5.0, max(touchdown_rate_m_s, xe[2] / 8.0)) if settled else 0.0
             u = np.r_[0.8 * (vref_h - xe[3:5]), gravity_m_s2 + 1.0 * (vref_u - xe[5])]
-        tc = float(np.linalg.norm(u)) * m_est
         d = u / max(np.linalg.norm(u), 1e-12)
         tilt = math.acos(min(1.0, max(-1.0, d[2])))
         lim_tilt = min(max_tilt, math.radians(15.0)) if terminal else max_tilt
         if tilt > lim_tilt:
-            max_tilt_now = lim_tilt
-        else:
-            max_tilt_now = max_tilt
-        if tilt > max_tilt_now:
             h = d[:2] / max(np.linalg.norm(d[:2]), 1e-12)
-            d = np.r_[math.sin(max_tilt_now) * h, math.cos(max_tilt_now)]
+            d = np.r_[math.sin(lim_tilt) * h, math.cos(lim_tilt)]
         tdir = d
         # magnitude: the command projected on the achievable direction (a command pointing down, outside the
         # pointing cone, must not become |u| of upward thrust: that ran away upwards)
