@@ -1,11 +1,13 @@
 """Branch-free vector math of the lockstep kernel against libm, and its normal deviates against N(0, 1).
 
 References: CPython's ``math`` module (the platform libm, correctly rounded to < 1 ulp for these functions),
-numpy for the arrays; Kolmogorov-Smirnov test of scipy.stats for normality (Box & Muller 1958).
+numpy for the arrays; Kolmogorov-Smirnov test of scipy.stats for normality (Box & Muller 1958); randomgen's
+``Xoroshiro128`` (C implementation of Blackman & Vigna's xoroshiro128+) for the descent kernels' noise stream.
 """
 import math
 
 import numpy as np
+import pytest
 from numba import njit
 from scipy import stats
 
@@ -48,6 +50,24 @@ def _normals(seed, n):
     return out
 
 
+@njit
+def _stream_words(s0, s1, n):
+    out = np.empty(n, dtype=np.uint64)
+    for i in range(n):
+        out[i], s0, s1 = vm.xoroshiro_next(s0, s1)
+    return out
+
+
+@njit
+def _stream_normals(seed, n):
+    out = np.empty(8 * n)
+    s0, s1 = vm.noise_seed(seed)
+    for i in range(n):
+        a0, b0, a1, b1, a2, b2, a3, b3, s0, s1 = vm.normal_quad_next(s0, s1)
+        out[8 * i:8 * i + 8] = (a0, b0, a1, b1, a2, b2, a3, b3)
+    return out
+
+
 def _ulp_error(got, ref):
     return np.max(np.abs(got - ref) / np.spacing(np.maximum(np.abs(ref), 1e-300)))
 
@@ -80,9 +100,45 @@ def test_box_muller_stream_is_standard_normal():
     assert np.max(np.abs(z)) <= math.sqrt(-2.0 * math.log(2.0 ** -52))  # the radius uniform is 52-bit
 
 
+def test_noise_stream_is_xoroshiro128plus():
+    randomgen = pytest.importorskip("randomgen")
+    for s0, s1 in ((1, 2), (0x0123456789ABCDEF, 0xFEDCBA9876543210), tuple(int(w) for w in vm.noise_seed(np.uint64(7)))):
+        bg = randomgen.Xoroshiro128(0, plusplus=False)
+        st = bg.state
+        st["s"] = np.array([s0, s1], dtype=np.uint64)
+        bg.state = st
+        want = bg.random_raw(1000)
+        assert np.array_equal(_stream_words(np.uint64(s0), np.uint64(s1), 1000), want)
+    # seeding: splitmix64 outputs of the seed (Vigna's recommendation), as numpy's SeedSequence-free SplitMix64
+    s0, s1 = vm.noise_seed(np.uint64(0))
+    assert (int(s0), int(s1)) == (0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4)  # splitmix64(0) outputs 1 and 2
+
+
+def test_noise_stream_normals_are_standard_normal():
+    z = _stream_normals(np.uint64(20261126), 50_000)  # 400,000 deviates, eight per guidance cycle
+    ks = stats.kstest(z, "norm")
+    assert ks.pvalue > 1e-3, ks
+    assert abs(z.mean()) < 5 / math.sqrt(z.size) and abs(z.std() - 1.0) < 5 / math.sqrt(2 * z.size)
+    assert abs(stats.kurtosis(z)) < 0.05
+    cyc = z.reshape(-1, 8)
+    c = np.corrcoef(cyc.T)  # the eight channels of a cycle are uncorrelated ...
+    assert np.max(np.abs(c - np.eye(8))) < 0.015
+    assert abs(np.corrcoef(cyc[:-1, 0], cyc[1:, 0])[0, 1]) < 0.015  # ... and so are successive cycles
+    # different seeds give unrelated streams (neighbouring seeds: the splitmix64 seeding decorrelates them)
+    z2 = _stream_normals(np.uint64(20261127), 50_000)
+    assert abs(np.corrcoef(z, z2)[0, 1]) < 0.01
+
+
 def test_pure_python_twin_draws_the_same_deviates():
     ref = reference_kernel()
     for seed, counter in ((0, 0), (12345, 7), (2 ** 63 + 5, 123456)):
         got = [vm.normal_pair_from_base(vm.stream_base(np.uint64(seed), counter), p) for p in range(4)]
         want = [ref._vm.normal_pair_from_base(ref._vm.stream_base(seed, counter), p) for p in range(4)]
         assert np.allclose(got, want, rtol=1e-15, atol=1e-15)
+    s0, s1 = vm.noise_seed(np.uint64(99))
+    r0, r1 = ref._vm.noise_seed(99)
+    assert (int(s0), int(s1)) == (r0, r1)
+    for _ in range(3):
+        *got, s0, s1 = vm.normal_quad_next(np.uint64(s0), np.uint64(s1))  # uint64, not int64, from Python
+        *want, r0, r1 = ref._vm.normal_quad_next(r0, r1)
+        assert np.allclose(got, want, rtol=1e-15, atol=1e-15) and (int(s0), int(s1)) == (r0, r1)

@@ -6,7 +6,10 @@ The committed file was produced on 2026-11-25 by the SCALAR kernel (``lunapole.k
 one sample per thread iteration) with ``--scalar``; the batch path now runs the lockstep kernel
 (``lunapole.kernels.descent_lockstep``), so the test compares two independent implementations of the same closed
 loop. (An earlier file came from the array-based kernel of git commit f3bd3c5; it was regenerated when the noise
-generator changed from Marsaglia's polar method to Box-Muller, which changes every noisy sample.)
+generator changed from Marsaglia's polar method to Box-Muller, and again on 2026-11-26 when the Box-Muller words
+came from a per-sample xoroshiro128+ stream instead of a splitmix64 hash per word: both change every noisy sample.
+Without noise, the 2026-11-26 kernel changes (mass flow passed to RK4, one square root less in the pointing limit)
+moved touchdown figures by round-off amplified by the closed loop: < 1.3e-3 relative, same verdicts.)
 
     python tests/references/make_descent_batch_baseline.py --scalar
 

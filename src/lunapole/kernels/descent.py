@@ -2,8 +2,9 @@
 
 One sample = one lander flying the whole phase list from ignition to touchdown. ``simulate_batch_kernel``
 runs many samples in parallel (``prange``); every sample only reads its own row of each input, and its
-noise comes from a counter-based generator keyed by ``(seed, guidance cycle, channel)``, so a sample's
-result is bit-identical whatever batch it is in and however the batch is split over threads.
+navigation noise comes from its own random stream seeded by its ``seed`` (eight normal deviates per guidance
+cycle, :func:`lunapole.kernels.vecmath.normal_quad_next`), so a sample's result is bit-identical whatever batch
+it is in and however the batch is split over threads.
 
 Frame (``TARGET_ENU``): Moon-fixed, origin at the target point on the sphere of radius ``R`` (the
 Moon centre is at ``(0, 0, -R)``), axes east/north/up at the target. Flat mode (``flat_g > 0``): plane
@@ -108,17 +109,6 @@ def normal_pair(seed, counter, channel):
     stream of ``(seed, counter)`` (:mod:`lunapole.kernels.vecmath`; no rejection loop, so the lockstep
     kernel draws the same values with vector instructions)."""
     return _vm.normal_pair_from_base(_vm.stream_base(seed, counter), channel)
-
-
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def normal_quad(seed, counter):
-    """``normal_pair(seed, counter, c)`` for channels c = 0..3 as one 8-tuple (same values)."""
-    b = _vm.stream_base(seed, counter)
-    a0, b0 = _vm.normal_pair_from_base(b, 0)
-    a1, b1 = _vm.normal_pair_from_base(b, 1)
-    a2, b2 = _vm.normal_pair_from_base(b, 2)
-    a3, b3 = _vm.normal_pair_from_base(b, 3)
-    return a0, b0, a1, b1, a2, b2, a3, b3
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -365,10 +355,11 @@ def limit_direction(ux, uy, uz, upx, upy, upz, max_tilt, prev, max_angle, out):
         c = -1.0
     if max_tilt < math.pi and c < math.cos(max_tilt):
         hx, hy, hz = ux - c * upx, uy - c * upy, uz - c * upz
-        hn = math.sqrt(hx * hx + hy * hy + hz * hz)
-        if hn < 1e-12:
-            hx, hy, hz, hn = 1.0 - upx * upx, -upx * upy, -upx * upz, 1.0
-            hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+        h2 = hx * hx + hy * hy + hz * hz
+        if h2 < 1e-24:  # pointing along -up: tilt toward x
+            hx, hy, hz = 1.0 - upx * upx, -upx * upy, -upx * upz
+            h2 = hx * hx + hy * hy + hz * hz
+        hn = math.sqrt(h2)
         ux = math.cos(max_tilt) * upx + math.sin(max_tilt) * hx / hn
         uy = math.cos(max_tilt) * upy + math.sin(max_tilt) * hy / hn
         uz = math.cos(max_tilt) * upz + math.sin(max_tilt) * hz / hn
@@ -420,9 +411,9 @@ def _accel(rx, ry, rz, vx, vy, vz, m, tx, ty, tz, mu, radius, flat_g, wx, wy, wz
 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _rk4_scalar(x0, x1, x2, x3, x4, x5, x6, tx, ty, tz, isp_g0, mu, radius, flat_g, wx, wy, wz, dt):
-    """:func:`rk4_step` on plain floats: returns the new ``(r, v, m)`` as a 7-tuple (same operations)."""
-    mdot = math.sqrt(tx ** 2 + ty ** 2 + tz ** 2) / isp_g0
+def _rk4_scalar(x0, x1, x2, x3, x4, x5, x6, tx, ty, tz, mdot, mu, radius, flat_g, wx, wy, wz, dt):
+    """:func:`rk4_step` on plain floats with the mass flow ``mdot`` (kg/s) given by the caller (who knows the
+    thrust magnitude without a square root): returns the new ``(r, v, m)`` as a 7-tuple."""
     km = -mdot
     h = 0.5 * dt
     a1x, a1y, a1z = _accel(x0, x1, x2, x3, x4, x5, x6, tx, ty, tz, mu, radius, flat_g, wx, wy, wz)
@@ -535,10 +526,11 @@ def _limit_scalar(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt, p0, p
         c = -1.0
     if max_tilt < math.pi and c < cos_tilt:
         hx, hy, hz = ux - c * upx, uy - c * upy, uz - c * upz
-        hn = math.sqrt(hx * hx + hy * hy + hz * hz)
-        if hn < 1e-12:
-            hx, hy, hz, hn = 1.0 - upx * upx, -upx * upy, -upx * upz, 1.0
-            hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+        h2 = hx * hx + hy * hy + hz * hz
+        if h2 < 1e-24:  # pointing along -up: tilt toward x
+            hx, hy, hz = 1.0 - upx * upx, -upx * upy, -upx * upz
+            h2 = hx * hx + hy * hy + hz * hz
+        hn = math.sqrt(h2)
         ux = cos_tilt * upx + sin_tilt * hx / hn
         uy = cos_tilt * upy + sin_tilt * hy / hn
         uz = cos_tilt * upz + sin_tilt * hz / hn
@@ -684,8 +676,9 @@ def simulate_one(
     touched = False
     dxx, dyy, dzz, dn = td0, td1, td2, 1.0
     n0 = n1 = n2 = n3 = n4 = n5 = n6 = n7 = 0.0
+    ns0, ns1 = _vm.noise_seed(seed)  # the sample's noise stream (xoroshiro128+ state)
     if noisy:
-        n0, n1, n2, n3, n4, n5, n6, n7 = normal_quad(seed, 0)
+        n0, n1, n2, n3, n4, n5, n6, n7, ns0, ns1 = _vm.normal_quad_next(ns0, ns1)
     while t < max_time:
         n_eng = n_engines
         if t >= t_out:
@@ -850,22 +843,24 @@ def simulate_one(
             else:
                 dxx, dyy, dzz, dn = td0, td1, td2, 1.0
             if noisy:
-                # next cycle's noise depends only on (seed, cycle): drawn here, its hash and log chains overlap
-                # the integration below instead of delaying the next guidance cycle
-                n0, n1, n2, n3, n4, n5, n6, n7 = normal_quad(seed, cycle)
+                # next cycle's noise, drawn here: its log chains overlap the integration below instead of
+                # delaying the next guidance cycle
+                n0, n1, n2, n3, n4, n5, n6, n7, ns0, ns1 = _vm.normal_quad_next(ns0, ns1)
         # --- actuators: true thrust with scale error and misalignment ---
         tt = t_cmd * thrust_scale
+        mdot = tt / isp_g0
         if exhausted:
             tt = 0.0
-        else:
-            mdot = tt / isp_g0
-            if x6_ - mdot * dt <= dry_mass:
-                # burn exactly the remaining propellant in this step, then coast
-                tt = (x6_ - dry_mass) / dt * isp_g0
-                exhausted = True
-        th0 = tt * dxx / dn
-        th1 = tt * dyy / dn
-        th2 = tt * dzz / dn
+            mdot = 0.0
+        elif x6_ - mdot * dt <= dry_mass:
+            # burn exactly the remaining propellant in this step, then coast
+            mdot = (x6_ - dry_mass) / dt
+            tt = mdot * isp_g0
+            exhausted = True
+        tn = tt / dn
+        th0 = tn * dxx
+        th1 = tn * dyy
+        th2 = tn * dzz
         p0, p1, p2, p3, p4, p5, p6 = x0_, x1_, x2_, x3_, x4_, x5_, x6_
         if use_sh:
             xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6] = x0_, x1_, x2_, x3_, x4_, x5_, x6_
@@ -875,7 +870,7 @@ def simulate_one(
             x0_, x1_, x2_, x3_, x4_, x5_, x6_ = xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6]
         else:
             x0_, x1_, x2_, x3_, x4_, x5_, x6_ = _rk4_scalar(x0_, x1_, x2_, x3_, x4_, x5_, x6_, th0, th1, th2,
-                                                            isp_g0, mu, radius, flat_g, wx, wy, wz, dt)
+                                                            mdot, mu, radius, flat_g, wx, wy, wz, dt)
         if exhausted:
             x6_ = max(x6_, dry_mass)
         m_est -= t_cmd / isp_g0_nom * dt if not exhausted else 0.0

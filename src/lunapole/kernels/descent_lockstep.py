@@ -51,9 +51,9 @@ C_PB, C_VB, C_AB, C_PS, C_VS, C_AS, C_ISPG0, C_DRY, C_TS, C_TOUT, C_M1, C_M2, C_
 NC = 17
 _SIZES = (("SX", 7), ("SXP", 7), ("SC", NC), ("SP", kd.NPAR), ("SG", NG), ("STD", 3), ("SAD", 4), ("SCA", 4),
           ("SCT", 1), ("SST", 1), ("STPH", 1), ("STGO", 1), ("SATD", 1), ("SMEST", 1), ("STCMD", 1), ("SEXH", 1),
-          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 7), ("SCMD", 3), ("SPH", 1))
+          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 7), ("SCMD", 3), ("SPH", 1), ("SRNG", 2))
 SX = SXP = SC = SP = SG = STD = SAD = SCA = SCT = SST = STPH = STGO = SATD = SMEST = STCMD = SEXH = SDONE = SSW = 0
-SNT = SNACT = SSV = SN = SCMD = SPH = 0
+SNT = SNACT = SSV = SN = SCMD = SPH = SRNG = 0
 _row = 0
 for _name, _n in _SIZES:  # offsets in units of elements: state x, previous state, constants, phase row, ...
     globals()[_name] = _row * LANES
@@ -152,16 +152,16 @@ def _limit_sel(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt, p0, p1, 
     hx = ux - c * upx
     hy = uy - c * upy
     hz = uz - c * upz
-    hn = math.sqrt(hx * hx + hy * hy + hz * hz)
-    deg = hn < 1e-12
+    h2 = hx * hx + hy * hy + hz * hz
+    deg = h2 < 1e-24  # pointing along -up: tilt toward x
     gx = 1.0 - upx * upx
     gy = -upx * upy
     gz = -upx * upz
-    gn = math.sqrt(gx * gx + gy * gy + gz * gz)
+    g2 = gx * gx + gy * gy + gz * gz
     hx = gx if deg else hx
     hy = gy if deg else hy
     hz = gz if deg else hz
-    k = sin_tilt / (gn if deg else hn)
+    k = sin_tilt / math.sqrt(g2 if deg else h2)  # one square root: the select comes first
     ux = (cos_tilt * upx + k * hx) if tilted else ux
     uy = (cos_tilt * upy + k * hy) if tilted else uy
     uz = (cos_tilt * upz + k * hz) if tilted else uz
@@ -213,7 +213,6 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
         idx[j] = min(first + j, n - 1)
     # --- per-lane constants ---
     S = np.zeros(NROWS * W)  # all per-lane quantities, row-major (see the S* offsets)
-    sd = np.empty(W, dtype=np.uint64)
     for j in range(W):
         i = idx[j]
         for k in range(7):
@@ -232,8 +231,17 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
         S[SC + C_M1 * W + j] = mis[i, 0]
         S[SC + C_M2 * W + j] = mis[i, 1]
         S[SC + C_M0 * W + j] = x0[i, 6]
-        sd[j] = seed[i]
+        s0, s1 = vm.noise_seed(seed[i])
+        S[SRNG + j] = vm.bits_f64(s0)
+        S[SRNG + W + j] = vm.bits_f64(s1)
     isp_g0_nom = isp_nom * kd.G0
+    tmin_all = tmin_unit * n_engines  # throttle range with all engines and after an engine-out (float, not int:
+    tmax_all = tmax_unit * n_engines  # an int -> float conversion in a lane loop is scalar code on AVX2)
+    tmin_out = tmin_unit * (n_engines - 1)
+    tmax_out = tmax_unit * (n_engines - 1)
+    misaligned = False
+    for j in range(W):
+        misaligned = misaligned or S[SC + C_M1 * W + j] != 0.0 or S[SC + C_M2 * W + j] != 0.0
     # white navigation noise in any lane? (if not, the deviates stay 0 and their loop, ~1/4 of a step, is skipped)
     noisy = False
     for j in range(W):
@@ -260,16 +268,14 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
     n_done = 0
     t = 0.0
     step = 0
-    cycle = 0
     while t < max_time and n_done < n_real:
         if step % guid_every == 0:
             # ---- 1. noise, navigation, frame, phase-switch detection (vector) ----
             for j in range(W if noisy else 0):  # own loop: fused with the next one, LLVM leaves both scalar
-                base = vm.stream_base(sd[j], cycle)
-                n0, n1 = vm.normal_pair_from_base(base, 0)
-                n2, n3 = vm.normal_pair_from_base(base, 1)
-                n4, n5 = vm.normal_pair_from_base(base, 2)
-                n6, _n7 = vm.normal_pair_from_base(base, 3)
+                n0, n1, n2, n3, n4, n5, n6, _n7, s0, s1 = vm.normal_quad_next(vm.f64_bits(S[SRNG + j]),
+                                                                              vm.f64_bits(S[SRNG + W + j]))
+                S[SRNG + j] = vm.bits_f64(s0)  # the stream state, kept as the bits of two float64 rows
+                S[SRNG + W + j] = vm.bits_f64(s1)
                 S[SN + j] = n0
                 S[SN + W + j] = n1
                 S[SN + 2 * W + j] = n2
@@ -322,7 +328,6 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 flag = 1.0 if (need | entry) else 0.0
                 S[SSW + j] = flag
                 n_sc += 1 if (need | entry) else 0
-            cycle += 1
             # ---- 2. phase bookkeeping (scalar, rare) ----
             if n_sc > 0:
                 for j in range(W):
@@ -485,19 +490,13 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                     S[SCMD + j] = rx if is_gt else (S[STD + j] if is_hold else S[SCMD + j])
                     S[SCMD + W + j] = ry if is_gt else (S[STD + W + j] if is_hold else S[SCMD + W + j])
                     S[SCMD + 2 * W + j] = rz if is_gt else (S[STD + 2 * W + j] if is_hold else S[SCMD + 2 * W + j])
-            for j in range(W):  # thrust: command - (gravity + frame terms); pointing, slew, throttle; misalignment
+            for j in range(W):  # thrust acceleration: command - (gravity + frame terms)
                 kind = S[SP + kd.P_KIND * W + j]
                 use_accel = (kind == kd.KIND_POLY) | (kind == kd.KIND_TERMINAL)
-                g_ux = S[SG + G_UX * W + j]
-                g_uy = S[SG + G_UY * W + j]
-                g_uz = S[SG + G_UZ * W + j]
-                me = S[SMEST + j]
-                n_eng = n_engines - 1 if t >= S[SC + C_TOUT * W + j] else n_engines
-                tmin = tmin_unit * n_eng
-                tmax = tmax_unit * n_eng
                 gxe, gye, gze = kd._accel(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j], S[SG + (G_E0 + 2) * W + j],
                                           S[SG + (G_E0 + 3) * W + j], S[SG + (G_E0 + 4) * W + j],
-                                          S[SG + (G_E0 + 5) * W + j], me, 0.0, 0.0, 0.0, mu, radius, flat_g, wx, wy, wz)
+                                          S[SG + (G_E0 + 5) * W + j], S[SMEST + j], 0.0, 0.0, 0.0, mu, radius,
+                                          flat_g, wx, wy, wz)
                 ax = S[SCMD + j]
                 ay = S[SCMD + W + j]
                 az = S[SCMD + 2 * W + j]
@@ -505,28 +504,49 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 tay = ay - gye
                 taz = az - gze
                 tiny = tax * tax + tay * tay + taz * taz < 1e-24  # |command| < 1e-12 m/s^2
-                tax = g_ux if tiny else tax
-                tay = g_uy if tiny else tay
-                taz = g_uz if tiny else taz
-                ix = tax if use_accel else ax
-                iy = tay if use_accel else ay
-                iz = taz if use_accel else az
-                td0 = S[STD + 0 * W + j]
-                td1 = S[STD + 1 * W + j]
-                td2 = S[STD + 2 * W + j]
-                nd0, nd1, nd2 = _limit_sel(ix, iy, iz, g_ux, g_uy, g_uz, S[SP + kd.P_MAX_TILT * W + j], S[SCT + j],
-                                           S[SST + j], td0, td1, td2, cos_ang, sin_ang)
-                proj = (tax * nd0 + tay * nd1 + taz * nd2) * me
+                tax = S[SG + G_UX * W + j] if tiny else tax
+                tay = S[SG + G_UY * W + j] if tiny else tay
+                taz = S[SG + G_UZ * W + j] if tiny else taz
+                S[SN + j] = tax if use_accel else ax  # direction to limit (the noise rows are free until next cycle)
+                S[SN + W + j] = tay if use_accel else ay
+                S[SN + 2 * W + j] = taz if use_accel else az
+                S[SCMD + j] = tax
+                S[SCMD + W + j] = tay
+                S[SCMD + 2 * W + j] = taz
+            for j in range(W):  # pointing and slew limits
+                nd0, nd1, nd2 = _limit_sel(S[SN + j], S[SN + W + j], S[SN + 2 * W + j], S[SG + G_UX * W + j],
+                                           S[SG + G_UY * W + j], S[SG + G_UZ * W + j], S[SP + kd.P_MAX_TILT * W + j],
+                                           S[SCT + j], S[SST + j], S[STD + j], S[STD + W + j], S[STD + 2 * W + j],
+                                           cos_ang, sin_ang)
+                S[STD + 0 * W + j] = nd0
+                S[STD + 1 * W + j] = nd1
+                S[STD + 2 * W + j] = nd2
+            for j in range(W):  # throttle
+                kind = S[SP + kd.P_KIND * W + j]
+                use_accel = (kind == kd.KIND_POLY) | (kind == kd.KIND_TERMINAL)
+                out_now = t >= S[SC + C_TOUT * W + j]
+                tmin = tmin_out if out_now else tmin_all
+                tmax = tmax_out if out_now else tmax_all
+                nd0 = S[STD + 0 * W + j]
+                nd1 = S[STD + 1 * W + j]
+                nd2 = S[STD + 2 * W + j]
+                proj = (S[SCMD + j] * nd0 + S[SCMD + W + j] * nd1 + S[SCMD + 2 * W + j] * nd2) * S[SMEST + j]
                 thr = S[SP + kd.P_THROTTLE * W + j]
                 keep = math.isnan(thr)
                 tc = proj if use_accel else (S[STCMD + j] if keep else thr * tmax)
                 tc = min(tc, tmax)
                 tc = max(tc, tmin)
                 S[STCMD + j] = tc
-                S[STD + 0 * W + j] = nd0
-                S[STD + 1 * W + j] = nd1
-                S[STD + 2 * W + j] = nd2
-                # actuator direction: misalignment about two axes normal to the thrust direction
+                S[SAD + 0 * W + j] = nd0
+                S[SAD + 1 * W + j] = nd1
+                S[SAD + 2 * W + j] = nd2
+                S[SAD + 3 * W + j] = 1.0
+            # actuator direction: misalignment about two axes normal to the thrust direction (own loop, run only
+            # when a lane of the block has a misalignment)
+            for j in range(W if misaligned else 0):
+                nd0 = S[STD + 0 * W + j]
+                nd1 = S[STD + 1 * W + j]
+                nd2 = S[STD + 2 * W + j]
                 m1 = S[SC + C_M1 * W + j]
                 m2 = S[SC + C_M2 * W + j]
                 has_mis = (m1 != 0.0) | (m2 != 0.0)
@@ -560,11 +580,13 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
             tt = S[STCMD + j] * S[SC + C_TS * W + j]
             mdot = tt / isp_g0
             runs_dry = (not was_ex) & (x6_ - mdot * dt <= dry)
-            tt = 0.0 if was_ex else ((x6_ - dry) / dt * isp_g0 if runs_dry else tt)
+            mdot_dry = (x6_ - dry) / dt  # burn exactly the remaining propellant in this step, then coast
+            mdot = 0.0 if was_ex else (mdot_dry if runs_dry else mdot)
+            tt = 0.0 if was_ex else (mdot_dry * isp_g0 if runs_dry else tt)
             ex_now = was_ex | runs_dry
             k = tt / S[SAD + 3 * W + j]
             y0, y1, y2, y3, y4, y5, y6 = kd._rk4_scalar(x0_, x1_, x2_, x3_, x4_, x5_, x6_, k * S[SAD + j],
-                                                        k * S[SAD + W + j], k * S[SAD + 2 * W + j], isp_g0, mu,
+                                                        k * S[SAD + W + j], k * S[SAD + 2 * W + j], mdot, mu,
                                                         radius, flat_g, wx, wy, wz, dt)
             y6 = max(y6, dry) if ex_now else y6
             live = S[SDONE + j] == 0.0

@@ -8,11 +8,18 @@ the coefficients are the published minimax fits of fdlibm (Sun Microsystems, 199
 ``k_cos.c``) and Cephes (Moshier 1989, ``atan.c``); ``tests/kernels/test_vecmath.py`` checks them against libm
 (< 2 ulp over their ranges).
 
-Normal deviates (:func:`normal_pair`): Box-Muller (Box & Muller 1958) on a splitmix64 stream (Steele, Lea &
-Flood 2014) keyed by ``(seed, counter)``: pair ``p`` uses the stream's outputs ``2p`` (radius: a uniform on
-(0, 1] with 52 bits, so |z| <= 8.49) and ``2p + 1`` (angle: quadrant from 2 bits, 50 bits within it). No
-rejection loop, so every lane of a vector runs the same instructions; the same functions serve the scalar
-path, which therefore draws the same noise.
+Normal deviates: Box-Muller (Box & Muller 1958; :func:`box_muller`) on two 64-bit words, the radius from a
+uniform on (0, 1] with 52 bits (so |z| <= 8.49), the angle from the quadrant (2 bits) and 50 bits within it.
+No rejection loop, so every lane of a vector runs the same instructions; the same functions serve the scalar
+path, which therefore draws the same noise. Two sources of words:
+
+- :func:`normal_quad_next`, the descent kernels' navigation noise: a per-sample xoroshiro128+ stream
+  (Blackman & Vigna 2018, "Scrambled linear pseudorandom number generators", ACM TOMS 47(4)), seeded by two
+  splitmix64 outputs of the sample's seed as its authors recommend (:func:`noise_seed`). Additions, shifts and
+  xors only: AVX2 has no 64-bit multiply, and the multiplies of a hash per word made the noise a quarter of a
+  descent step. Only the upper 52 bits of each word are used (the lowest bits of xoroshiro128+ are its weak ones).
+- :func:`normal_pair_from_base`, counter-based (the one-run simulator's noise): splitmix64 (Steele, Lea &
+  Flood 2014) keyed by ``(seed, counter)``; pair ``p`` uses the outputs ``2p + 1`` and ``2p + 2``.
 """
 from __future__ import annotations
 
@@ -74,6 +81,9 @@ _U3 = np.uint64(0x94D049BB133111EB)
 _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
+_S16 = np.uint64(16)
+_S24 = np.uint64(24)
+_S37 = np.uint64(37)
 _CH = np.uint64(0xD1B54A32D192ED03)
 
 # fdlibm e_log.c
@@ -183,6 +193,47 @@ def box_muller(h_radius, h_angle):
 
 
 @njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def _rotl(x, k):
+    return (x << k) | (x >> (np.uint64(64) - k))
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def noise_seed(seed):
+    """Initial xoroshiro128+ state ``(s0, s1)`` of a sample's noise stream: splitmix64 outputs 1 and 2 of ``seed``
+    (never both zero: the hash is a bijection and its values at two different inputs differ)."""
+    return mix64(seed), mix64(seed + _U1)
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def xoroshiro_next(s0, s1):
+    """One xoroshiro128+ step (parameters a, b, c = 24, 16, 37): returns ``(word, s0, s1)``."""
+    w = s0 + s1
+    s1 = s1 ^ s0
+    s0 = _rotl(s0, _S24) ^ s1 ^ (s1 << _S16)
+    s1 = _rotl(s1, _S37)
+    return w, s0, s1
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def normal_quad_next(s0, s1):
+    """Eight standard normal deviates (four Box-Muller pairs on the next eight words of the stream ``(s0, s1)``):
+    returns ``(n0, ..., n7, s0, s1)``."""
+    h0, s0, s1 = xoroshiro_next(s0, s1)
+    h1, s0, s1 = xoroshiro_next(s0, s1)
+    h2, s0, s1 = xoroshiro_next(s0, s1)
+    h3, s0, s1 = xoroshiro_next(s0, s1)
+    h4, s0, s1 = xoroshiro_next(s0, s1)
+    h5, s0, s1 = xoroshiro_next(s0, s1)
+    h6, s0, s1 = xoroshiro_next(s0, s1)
+    h7, s0, s1 = xoroshiro_next(s0, s1)
+    a0, b0 = box_muller(h0, h1)
+    a1, b1 = box_muller(h2, h3)
+    a2, b2 = box_muller(h4, h5)
+    a3, b3 = box_muller(h6, h7)
+    return a0, b0, a1, b1, a2, b2, a3, b3, s0, s1
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
 def normal_pair_from_base(base, pair):
     """Normal pair ``pair`` (0, 1, ...) of the stream whose state is ``base``."""
     k = np.uint64(2 * pair + 1)
@@ -224,6 +275,17 @@ if globals().get("_PURE_PYTHON", False):
         s, c = sin_cos_small((f - 0.5) * _PIO2)
         zc, zs = ((c, s), (-s, c), (-c, -s), (s, -c))[q]
         return r * zc, r * zs
+
+    def noise_seed(seed):  # noqa: F811
+        return mix64(seed), mix64((int(seed) + 0x9E3779B97F4A7C15) & _MASK)
+
+    def xoroshiro_next(s0, s1):  # noqa: F811
+        s0, s1 = int(s0), int(s1)
+        w = (s0 + s1) & _MASK
+        s1 ^= s0
+        s0 = (((s0 << 24) | (s0 >> 40)) & _MASK) ^ s1 ^ ((s1 << 16) & _MASK)
+        s1 = ((s1 << 37) | (s1 >> 27)) & _MASK
+        return w, s0, s1
 
     def normal_pair_from_base(base, pair):  # noqa: F811
         k = 2 * pair + 1
