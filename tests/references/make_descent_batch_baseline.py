@@ -8,8 +8,9 @@ one sample per thread iteration) with ``--scalar``; the batch path now runs the 
 loop. (An earlier file came from the array-based kernel of git commit f3bd3c5; it was regenerated when the noise
 generator changed from Marsaglia's polar method to Box-Muller, and again on 2026-11-26 when the Box-Muller words
 came from a per-sample xoroshiro128+ stream instead of a splitmix64 hash per word: both change every noisy sample.
-Without noise, the 2026-11-26 kernel changes (mass flow passed to RK4, one square root less in the pointing limit)
-moved touchdown figures by round-off amplified by the closed loop: < 1.3e-3 relative, same verdicts.)
+The other 2026-11-26 kernel changes (mass flow passed to RK4; one square root less in the pointing limit and in
+the guidance frame; one division less in atan2) move touchdown figures by round-off amplified by the closed loop:
+without noise, < 1.3e-3 relative and the same verdicts on a 256-sample dispersed batch.)
 
     python tests/references/make_descent_batch_baseline.py --scalar
 

@@ -106,8 +106,9 @@ NOUT = 10
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
 def normal_pair(seed, counter, channel):
     """Two independent standard normal deviates for (seed, counter, channel): Box-Muller on the splitmix64
-    stream of ``(seed, counter)`` (:mod:`lunapole.kernels.vecmath`; no rejection loop, so the lockstep
-    kernel draws the same values with vector instructions)."""
+    stream of ``(seed, counter)`` (:mod:`lunapole.kernels.vecmath`). Counter-based noise for callers that draw
+    out of order (the one-run simulator of :mod:`lunapole.descent.simulate`); the batch kernels use each
+    sample's sequential stream (:func:`lunapole.kernels.vecmath.normal_quad_next`)."""
     return _vm.normal_pair_from_base(_vm.stream_base(seed, counter), channel)
 
 
@@ -258,8 +259,8 @@ def guidance_frame(x, radius, flat_g, g):
         # direction to the target along the great circle: component of t=(0,0,1) normal to u
         c = uz
         tx, ty, tz = -c * ux, -c * uy, 1.0 - c * uz
-        tn = math.sqrt(tx * tx + ty * ty + tz * tz)
         sin_th = math.sqrt(ux * ux + uy * uy)
+        tn = sin_th  # |t|^2 = c^2 (ux^2 + uy^2) + (1 - c^2)^2 = 1 - c^2 = ux^2 + uy^2 for a unit u
         theta = _vm.atan2_nonneg(sin_th, c)
         s = radius * theta
         if tn > 1e-12 and s > 1e-3:
@@ -411,6 +412,30 @@ def _accel(rx, ry, rz, vx, vy, vz, m, tx, ty, tz, mu, radius, flat_g, wx, wy, wz
 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _gravity_frame(rx, ry, rz, vx, vy, vz, mu, radius, flat_g, wx, wy, wz):
+    """:func:`_accel` without thrust (gravity + Coriolis + centrifugal; same values, one division less)."""
+    flat = flat_g > 0.0
+    px = rx
+    py = ry
+    pz = rz if flat else rz + radius
+    r2 = px * px + py * py + pz * pz
+    k = -mu / (r2 * math.sqrt(r2))
+    gx = 0.0 if flat else k * px
+    gy = 0.0 if flat else k * py
+    gz = -flat_g if flat else k * pz
+    cx = -2.0 * (wy * vz - wz * vy)
+    cy = -2.0 * (wz * vx - wx * vz)
+    cz = -2.0 * (wx * vy - wy * vx)
+    ax_ = wy * pz - wz * py
+    ay_ = wz * px - wx * pz
+    az_ = wx * py - wy * px
+    fx = -(wy * az_ - wz * ay_)
+    fy = -(wz * ax_ - wx * az_)
+    fz = -(wx * ay_ - wy * ax_)
+    return gx + cx + fx, gy + cy + fy, gz + cz + fz
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
 def _rk4_scalar(x0, x1, x2, x3, x4, x5, x6, tx, ty, tz, mdot, mu, radius, flat_g, wx, wy, wz, dt):
     """:func:`rk4_step` on plain floats with the mass flow ``mdot`` (kg/s) given by the caller (who knows the
     thrust magnitude without a square root): returns the new ``(r, v, m)`` as a 7-tuple."""
@@ -479,8 +504,8 @@ def _frame_scalar(x0, x1, x2, x3, x4, x5, radius, flat_g):
         ux, uy, uz = px / pn, py / pn, pz / pn
         c = uz
         tx, ty, tz = -c * ux, -c * uy, 1.0 - c * uz
-        tn = math.sqrt(tx * tx + ty * ty + tz * tz)
         sin_th = math.sqrt(ux * ux + uy * uy)
+        tn = sin_th  # |t|^2 = c^2 (ux^2 + uy^2) + (1 - c^2)^2 = 1 - c^2 = ux^2 + uy^2 for a unit u
         theta = _vm.atan2_nonneg(sin_th, c)
         s = radius * theta
         if tn > 1e-12 and s > 1e-3:
@@ -686,7 +711,7 @@ def simulate_one(
         tmin = tmin_unit * n_eng
         tmax = tmax_unit * n_eng
         if step % guid_every == 0:
-            # --- navigation: true state + bias + white noise (counter-based, per sample) ---
+            # --- navigation: true state + bias + white noise (the sample's own stream) ---
             e0 = x0_ + pb0
             e1 = x1_ + pb1
             e2 = x2_ + pb2
@@ -734,7 +759,7 @@ def simulate_one(
                     else:
                         at_d = 0.0
             # gravity + frame terms at the estimated state (thrust = kinematic command - these)
-            gxe, gye, gze = _accel(e0, e1, e2, e3, e4, e5, m_est, 0.0, 0.0, 0.0, mu, radius, flat_g, wx, wy, wz)
+            gxe, gye, gze = _gravity_frame(e0, e1, e2, e3, e4, e5, mu, radius, flat_g, wx, wy, wz)
             ax = 0.0
             ay = 0.0
             az = 0.0

@@ -107,8 +107,8 @@ def _frame_sphere(x0, x1, x2, x3, x4, x5, radius):
     tx = -c * ux
     ty = -c * uy
     tz = 1.0 - c * uz
-    tn = math.sqrt(tx * tx + ty * ty + tz * tz)
     sin_th = math.sqrt(ux * ux + uy * uy)
+    tn = sin_th  # |t| = sin(theta) for a unit u (as in the scalar function)
     theta = vm.atan2_nonneg(sin_th, c)
     s = radius * theta
     ok = (tn > 1e-12) & (s > 1e-3)
@@ -493,10 +493,10 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
             for j in range(W):  # thrust acceleration: command - (gravity + frame terms)
                 kind = S[SP + kd.P_KIND * W + j]
                 use_accel = (kind == kd.KIND_POLY) | (kind == kd.KIND_TERMINAL)
-                gxe, gye, gze = kd._accel(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j], S[SG + (G_E0 + 2) * W + j],
-                                          S[SG + (G_E0 + 3) * W + j], S[SG + (G_E0 + 4) * W + j],
-                                          S[SG + (G_E0 + 5) * W + j], S[SMEST + j], 0.0, 0.0, 0.0, mu, radius,
-                                          flat_g, wx, wy, wz)
+                gxe, gye, gze = kd._gravity_frame(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j],
+                                                  S[SG + (G_E0 + 2) * W + j], S[SG + (G_E0 + 3) * W + j],
+                                                  S[SG + (G_E0 + 4) * W + j], S[SG + (G_E0 + 5) * W + j], mu, radius,
+                                                  flat_g, wx, wy, wz)
                 ax = S[SCMD + j]
                 ay = S[SCMD + W + j]
                 az = S[SCMD + 2 * W + j]

@@ -19,7 +19,7 @@ path, which therefore draws the same noise. Two sources of words:
   xors only: AVX2 has no 64-bit multiply, and the multiplies of a hash per word made the noise a quarter of a
   descent step. Only the upper 52 bits of each word are used (the lowest bits of xoroshiro128+ are its weak ones).
 - :func:`normal_pair_from_base`, counter-based (the one-run simulator's noise): splitmix64 (Steele, Lea &
-  Flood 2014) keyed by ``(seed, counter)``; pair ``p`` uses the outputs ``2p + 1`` and ``2p + 2``.
+  Flood 2014) keyed by ``(seed, counter)``, two of its outputs per pair.
 """
 from __future__ import annotations
 
@@ -138,10 +138,12 @@ def sin_cos_small(x):
 
 
 @njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
-def atan_unit(a):
-    """atan(a) for 0 <= a <= 1 (Cephes' reduction and rational fit)."""
-    big = a > 0.66
-    x = (a - 1.0) / (a + 1.0) if big else a
+def _atan_ratio(num, den):
+    """atan(num / den) for 0 <= num <= den, den > 0: Cephes' ``atan`` (reduction by pi/4 above 0.66, rational
+    fit), its reduced argument (a - 1) / (a + 1) taken as (num - den) / (num + den): one division serves both
+    branches of the select."""
+    big = num > 0.66 * den
+    x = ((num - den) if big else num) / ((num + den) if big else den)
     z = x * x
     p = (((_P0 * z + _P1) * z + _P2) * z + _P3) * z + _P4
     q = ((((z + _Q0) * z + _Q1) * z + _Q2) * z + _Q3) * z + _Q4
@@ -151,13 +153,12 @@ def atan_unit(a):
 
 @njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
 def atan2_nonneg(y, x):
-    """atan2(y, x) for y >= 0 (result in [0, pi]); branch-free octant reduction around :func:`atan_unit`."""
+    """atan2(y, x) for y >= 0 (result in [0, pi]); branch-free octant reduction around :func:`_atan_ratio`."""
     ax = abs(x)
     swap = y > ax
     num = ax if swap else y
     den = y if swap else ax
-    a = num / den if den > 0.0 else 0.0
-    t = atan_unit(a)
+    t = _atan_ratio(num, den if den > 0.0 else 1.0)
     t = (_PIO2 - t) if swap else t
     return (math.pi - t) if x < 0.0 else t
 
