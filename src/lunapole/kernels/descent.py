@@ -319,7 +319,7 @@ def solve_tgo(r, v, rt, vt, at, jt, tgo_guess):
         tn = t - f / df
         if tn <= 0.0:
             tn = 0.5 * t
-        if abs(tn - t) < 1e-9 * (1.0 + t):
+        if abs(tn - t) < 1e-6 * (1.0 + t):  # the step just taken leaves an error ~ its square: ~1e-12 s
             t = tn
             break
         t = tn
@@ -394,7 +394,10 @@ def _accel(rx, ry, rz, vx, vy, vz, m, tx, ty, tz, mu, radius, flat_g, wx, wy, wz
     py = ry
     pz = rz if flat else rz + radius
     r2 = px * px + py * py + pz * pz
-    k = -mu / (r2 * math.sqrt(r2))
+    r3 = 1.0 if flat else r2 * math.sqrt(r2)  # (flat: unused, and r2 may be 0)
+    q = 1.0 / (r3 * m)  # one division for 1/r^3 and 1/m (the divider, not the adders, limits the lockstep kernel)
+    k = -mu * m * q
+    inv_m = r3 * q
     gx = 0.0 if flat else k * px
     gy = 0.0 if flat else k * py
     gz = -flat_g if flat else k * pz
@@ -407,7 +410,6 @@ def _accel(rx, ry, rz, vx, vy, vz, m, tx, ty, tz, mu, radius, flat_g, wx, wy, wz
     fx = -(wy * az_ - wz * ay_)
     fy = -(wz * ax_ - wx * az_)
     fz = -(wx * ay_ - wy * ax_)
-    inv_m = 1.0 / m  # one division (the divider, not the adders, limits the lockstep kernel)
     return gx + tx * inv_m + cx + fx, gy + ty * inv_m + cy + fy, gz + tz * inv_m + cz + fz
 
 

@@ -399,7 +399,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                     act = (S[SNACT + j] != 0.0) & (df != 0.0)
                     tn = tt - f / df
                     tn = 0.5 * tt if tn <= 0.0 else tn
-                    conv = abs(tn - tt) < 1e-9 * (1.0 + tt)
+                    conv = abs(tn - tt) < 1e-6 * (1.0 + tt)  # as kd.solve_tgo
                     S[SNT + j] = tn if act else tt
                     a = 1.0 if (act & (not conv)) else 0.0
                     S[SNACT + j] = a
