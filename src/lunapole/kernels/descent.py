@@ -692,7 +692,6 @@ def simulate_one(
     exhausted = False
     t = 0.0
     step = 0
-    cycle = 0
     nh = hist.shape[0]
     max_angle = tilt_rate * dt * guid_every
     cos_ang = math.cos(max_angle)
@@ -731,7 +730,6 @@ def simulate_one(
                 h_est += alt_sig * n6
             (g_ux, g_uy, g_uz, g_dx, g_dy, g_dz, g_cx, g_cy, g_cz, g_s, g_h, g_vd, g_vc, g_vu,
              g_pn) = _frame_scalar(e0, e1, e2, e3, e4, e5, radius, flat_g)
-            cycle += 1
             # --- phase switching ---
             switched = True
             while switched and phase < n_phase - 1:

@@ -5,7 +5,7 @@ a loop containing such a call stays scalar. The lockstep descent kernel (:mod:`l
 advances several landers per instruction, so its transcendental functions are written here as polynomials with
 selects instead of branches. Hand-written on purpose (no PyPI library offers numba-inlinable vector math);
 the coefficients are the published minimax fits of fdlibm (Sun Microsystems, 1993: ``e_log.c``, ``k_sin.c``,
-``k_cos.c``) and Cephes (Moshier 1989, ``atan.c``); ``tests/kernels/test_vecmath.py`` checks them against libm
+``k_cos.c``) and Cephes (Moshier 1989, ``atan.c``); ``tests/descent/test_vecmath.py`` checks them against libm
 (< 2 ulp over their ranges).
 
 Normal deviates: Box-Muller (Box & Muller 1958; :func:`box_muller`) on two 64-bit words, the radius from a
