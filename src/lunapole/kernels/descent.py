@@ -119,23 +119,29 @@ def normal_noise(seed, counter, channel):
 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _frame_terms(x, px, py, pz, gx, gy, gz, thrust, mdot, wx, wy, wz, out):
-    """Fill ``out`` with [v, gravity + T/m - 2 w x v - w x (w x p), -mdot]."""
-    m = x[6]
-    vx = x[3]
-    vy = x[4]
-    vz = x[5]
-    # -2 w x v
+def _rotation_terms(px, py, pz, vx, vy, vz, wx, wy, wz):
+    """Coriolis ``-2 w x v`` and centrifugal ``-w x (w x p)`` accelerations of the rotating frame (m/s^2), as
+    ``(cx, cy, cz, fx, fy, fz)``; ``p`` Moon-centred position, ``v`` velocity, ``w`` rotation (rad/s)."""
     cx = -2.0 * (wy * vz - wz * vy)
     cy = -2.0 * (wz * vx - wx * vz)
     cz = -2.0 * (wx * vy - wy * vx)
-    # -w x (w x p)
     ax_ = wy * pz - wz * py
     ay_ = wz * px - wx * pz
     az_ = wx * py - wy * px
     fx = -(wy * az_ - wz * ay_)
     fy = -(wz * ax_ - wx * az_)
     fz = -(wx * ay_ - wy * ax_)
+    return cx, cy, cz, fx, fy, fz
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _frame_terms(x, px, py, pz, gx, gy, gz, thrust, mdot, wx, wy, wz, out):
+    """Fill ``out`` with [v, gravity + T/m - 2 w x v - w x (w x p), -mdot]."""
+    m = x[6]
+    vx = x[3]
+    vy = x[4]
+    vz = x[5]
+    cx, cy, cz, fx, fy, fz = _rotation_terms(px, py, pz, vx, vy, vz, wx, wy, wz)
     out[0] = vx
     out[1] = vy
     out[2] = vz
@@ -401,15 +407,7 @@ def _accel(rx, ry, rz, vx, vy, vz, m, tx, ty, tz, mu, radius, flat_g, wx, wy, wz
     gx = 0.0 if flat else k * px
     gy = 0.0 if flat else k * py
     gz = -flat_g if flat else k * pz
-    cx = -2.0 * (wy * vz - wz * vy)
-    cy = -2.0 * (wz * vx - wx * vz)
-    cz = -2.0 * (wx * vy - wy * vx)
-    ax_ = wy * pz - wz * py
-    ay_ = wz * px - wx * pz
-    az_ = wx * py - wy * px
-    fx = -(wy * az_ - wz * ay_)
-    fy = -(wz * ax_ - wx * az_)
-    fz = -(wx * ay_ - wy * ax_)
+    cx, cy, cz, fx, fy, fz = _rotation_terms(px, py, pz, vx, vy, vz, wx, wy, wz)
     return gx + tx * inv_m + cx + fx, gy + ty * inv_m + cy + fy, gz + tz * inv_m + cz + fz
 
 
@@ -425,15 +423,7 @@ def _gravity_frame(rx, ry, rz, vx, vy, vz, mu, radius, flat_g, wx, wy, wz):
     gx = 0.0 if flat else k * px
     gy = 0.0 if flat else k * py
     gz = -flat_g if flat else k * pz
-    cx = -2.0 * (wy * vz - wz * vy)
-    cy = -2.0 * (wz * vx - wx * vz)
-    cz = -2.0 * (wx * vy - wy * vx)
-    ax_ = wy * pz - wz * py
-    ay_ = wz * px - wx * pz
-    az_ = wx * py - wy * px
-    fx = -(wy * az_ - wz * ay_)
-    fy = -(wz * ax_ - wx * az_)
-    fz = -(wx * ay_ - wy * ax_)
+    cx, cy, cz, fx, fy, fz = _rotation_terms(px, py, pz, vx, vy, vz, wx, wy, wz)
     return gx + cx + fx, gy + cy + fy, gz + cz + fz
 
 
