@@ -109,7 +109,8 @@ def test_noise_stream_is_xoroshiro128plus():
         bg.state = st
         want = bg.random_raw(1000)
         assert np.array_equal(_stream_words(np.uint64(s0), np.uint64(s1), 1000), want)
-    # seeding: splitmix64 outputs of the seed (Vigna's recommendation), as numpy's SeedSequence-free SplitMix64
+    # seeding: splitmix64 outputs of the seed (Vigna's recommendation); reference: splitmix64's published first
+    # outputs for state 0
     s0, s1 = vm.noise_seed(np.uint64(0))
     assert (int(s0), int(s1)) == (0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4)  # splitmix64(0) outputs 1 and 2
 

@@ -34,8 +34,10 @@ the ground outside the limits in an earlier phase, or more than ``EARLY_MISS_M``
 ``hit_terrain_before_target``.
 
 Speed layout: the step loop of :func:`simulate_one` works on plain floats (``_rk4_scalar``, ``_frame_scalar``,
-``_limit_scalar`` are register twins of ``rk4_step``, ``guidance_frame``, ``limit_direction``, same operations);
-the kept array functions are the documented, tested building blocks. Pure-Python twin: the same source executed
+``_limit_scalar`` are register twins of ``rk4_step``, ``guidance_frame``, ``limit_direction``: same physics, the
+frame and limit with the same operations; ``_rk4_scalar`` takes the mass flow from its caller and gets 1/r^3 and
+1/m from one division, so its round-off differs from ``rk4_step``'s); the kept array functions are the documented,
+tested building blocks. Pure-Python twin: the same source executed
 without numba (``lunapole.descent.reference``).
 """
 from __future__ import annotations
@@ -206,10 +208,10 @@ def rk4_step(x, thrust, isp_g0, mu, radius, flat_g, wx, wy, wz, dt, k1, k2, k3, 
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def rk4_step_sh(x, thrust, isp_g0, radius, wx, wy, wz, dt, k1, k2, k3, k4, tmp, gp_f, gp_i, tables, col_start,
+def rk4_step_sh(x, thrust, mdot, radius, wx, wy, wz, dt, k1, k2, k3, k4, tmp, gp_f, gp_i, tables, col_start,
                 work, gout):
-    """:func:`rk4_step` with the spherical-harmonic gravity of :func:`derivs_sh`."""
-    mdot = math.sqrt(thrust[0] ** 2 + thrust[1] ** 2 + thrust[2] ** 2) / isp_g0
+    """:func:`rk4_step` with the spherical-harmonic gravity of :func:`derivs_sh` and, like :func:`_rk4_scalar`,
+    the mass flow ``mdot`` (kg/s) from the caller."""
     derivs_sh(x, thrust, mdot, radius, wx, wy, wz, k1, gp_f, gp_i, tables, col_start, work, gout)
     for i in range(7):
         tmp[i] = x[i] + 0.5 * dt * k1[i]
@@ -880,7 +882,7 @@ def simulate_one(
         if use_sh:
             xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6] = x0_, x1_, x2_, x3_, x4_, x5_, x6_
             thrust[0], thrust[1], thrust[2] = th0, th1, th2
-            rk4_step_sh(xs, thrust, isp_g0, radius, wx, wy, wz, dt, k1, k2, k3, k4, tmp, gp_f, gp_i, tables,
+            rk4_step_sh(xs, thrust, mdot, radius, wx, wy, wz, dt, k1, k2, k3, k4, tmp, gp_f, gp_i, tables,
                         col_start, work, gout)
             x0_, x1_, x2_, x3_, x4_, x5_, x6_ = xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6]
         else:

@@ -239,13 +239,13 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
     tmax_all = tmax_unit * n_engines  # an int -> float conversion in a lane loop is scalar code on AVX2)
     tmin_out = tmin_unit * (n_engines - 1)
     tmax_out = tmax_unit * (n_engines - 1)
+    # white navigation noise / a misalignment in any lane? (if not, their loops are skipped: the deviates stay 0,
+    # the actuator direction is the thrust direction)
+    noisy = False
     misaligned = False
     for j in range(W):
-        misaligned = misaligned or S[SC + C_M1 * W + j] != 0.0 or S[SC + C_M2 * W + j] != 0.0
-    # white navigation noise in any lane? (if not, the deviates stay 0 and their loop, ~1/4 of a step, is skipped)
-    noisy = False
-    for j in range(W):
         noisy = noisy or S[SC + C_PS * W + j] > 0.0 or S[SC + C_VS * W + j] > 0.0 or S[SC + C_AS * W + j] > 0.0
+        misaligned = misaligned or S[SC + C_M1 * W + j] != 0.0 or S[SC + C_M2 * W + j] != 0.0
     # --- per-lane guidance state ---
     for j in range(W):
         S[STGO + j] = -1.0
