@@ -7,11 +7,14 @@ one sample per thread iteration) with ``--scalar``; the batch path now runs the 
 (``lunapole.kernels.descent_lockstep``), so the test compares two independent implementations of the same closed
 loop. (An earlier file came from the array-based kernel of git commit f3bd3c5; it was regenerated when the noise
 generator changed from Marsaglia's polar method to Box-Muller, and again on 2026-11-26 when the Box-Muller words
-came from a per-sample xoroshiro128+ stream instead of a splitmix64 hash per word: both change every noisy sample.
+came from a per-sample xoroshiro128+ stream instead of a splitmix64 hash per word, and again later that day when
+the noise became float32 Box-Muller on xoroshiro128++ words: all change every noisy sample.
 The other 2026-11-26 kernel changes (mass flow passed to RK4; one square root less in the pointing limit and in
 the guidance frame; one division less in atan2 and for 1/r^3 and 1/m; Newton stopping at 1e-6 (1 + T) s) move
 touchdown figures by round-off amplified by the closed loop: without noise, differences < 1.7e-3 of
-max(|value|, 1) and the same verdicts on a 256-sample dispersed batch, measured against the kernels of 9b08b9f.)
+max(|value|, 1) and the same verdicts on a 256-sample dispersed batch, measured against the kernels of 9b08b9f.
+The lockstep kernel's pointing/slew limit split in two loops and its guidance frame with independent square
+roots, same day: < 5e-9 relative on a noisy 256-sample batch with the same noise.)
 
     python tests/references/make_descent_batch_baseline.py --scalar
 

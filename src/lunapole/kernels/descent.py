@@ -3,7 +3,7 @@
 One sample = one lander flying the whole phase list from ignition to touchdown. ``simulate_batch_kernel``
 runs many samples in parallel (``prange``); every sample only reads its own row of each input, and its
 navigation noise comes from its own random stream seeded by its ``seed`` (eight normal deviates per guidance
-cycle, :func:`lunapole.kernels.vecmath.normal_quad_next`), so a sample's result is bit-identical whatever batch
+cycle, float32, :func:`lunapole.kernels.vecmath.normal_octet_next`), so a sample's result is bit-identical whatever batch
 it is in and however the batch is split over threads.
 
 Frame (``TARGET_ENU``): Moon-fixed, origin at the target point on the sphere of radius ``R`` (the
@@ -110,7 +110,7 @@ def normal_pair(seed, counter, channel):
     """Two independent standard normal deviates for (seed, counter, channel): Box-Muller on the splitmix64
     stream of ``(seed, counter)`` (:mod:`lunapole.kernels.vecmath`). Counter-based noise for callers that draw
     out of order (the one-run simulator of :mod:`lunapole.descent.simulate`); the batch kernels use each
-    sample's sequential stream (:func:`lunapole.kernels.vecmath.normal_quad_next`)."""
+    sample's sequential stream (:func:`lunapole.kernels.vecmath.normal_octet_next`)."""
     return _vm.normal_pair_from_base(_vm.stream_base(seed, counter), channel)
 
 
@@ -694,9 +694,9 @@ def simulate_one(
     touched = False
     dxx, dyy, dzz, dn = td0, td1, td2, 1.0
     n0 = n1 = n2 = n3 = n4 = n5 = n6 = n7 = 0.0
-    ns0, ns1 = _vm.noise_seed(seed)  # the sample's noise stream (xoroshiro128+ state)
+    ns0, ns1 = _vm.noise_seed(seed)  # the sample's noise stream (xoroshiro128++ state)
     if noisy:
-        n0, n1, n2, n3, n4, n5, n6, n7, ns0, ns1 = _vm.normal_quad_next(ns0, ns1)
+        n0, n1, n2, n3, n4, n5, n6, n7, ns0, ns1 = _vm.normal_octet_next(ns0, ns1)
     while t < max_time:
         n_eng = n_engines
         if t >= t_out:
@@ -862,7 +862,7 @@ def simulate_one(
             if noisy:
                 # next cycle's noise, drawn here: its log chains overlap the integration below instead of
                 # delaying the next guidance cycle
-                n0, n1, n2, n3, n4, n5, n6, n7, ns0, ns1 = _vm.normal_quad_next(ns0, ns1)
+                n0, n1, n2, n3, n4, n5, n6, n7, ns0, ns1 = _vm.normal_octet_next(ns0, ns1)
         # --- actuators: true thrust with scale error and misalignment ---
         tt = t_cmd * thrust_scale
         mdot = tt / isp_g0

@@ -9,7 +9,8 @@ Layout: a block holds ``LANES`` samples in structure-of-arrays form (one array o
 0.1 s step is a few loops over the lanes whose bodies have no branches (every alternative is computed and
 selected; transcendental functions from :mod:`lunapole.kernels.vecmath`), so LLVM vectorizes them:
 
-1. noise, navigation estimate, guidance frame, phase-switch detection;
+1. navigation noise (stream words, then float32 Box-Muller over all pairs of the block: 8 per instruction),
+   navigation estimate, guidance frame, phase-switch detection;
 2. (scalar, only for lanes that switch phase or enter one) the phase table bookkeeping;
 3. Newton iterations for the time-to-go, all lanes together until each lane's own stopping rule holds
    (the quadratic fallback, rare, runs scalar for the lanes that need it);
@@ -51,7 +52,7 @@ C_PB, C_VB, C_AB, C_PS, C_VS, C_AS, C_ISPG0, C_DRY, C_TS, C_TOUT, C_M1, C_M2, C_
 NC = 17
 _SIZES = (("SX", 7), ("SXP", 7), ("SC", NC), ("SP", kd.NPAR), ("SG", NG), ("STD", 3), ("SAD", 4), ("SCA", 4),
           ("SCT", 1), ("SST", 1), ("STPH", 1), ("STGO", 1), ("SATD", 1), ("SMEST", 1), ("STCMD", 1), ("SEXH", 1),
-          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 7), ("SCMD", 3), ("SPH", 1), ("SRNG", 2))
+          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 3), ("SCMD", 3), ("SPH", 1), ("SRNG", 2))
 SX = SXP = SC = SP = SG = STD = SAD = SCA = SCT = SST = STPH = STGO = SATD = SMEST = STCMD = SEXH = SDONE = SSW = 0
 SNT = SNACT = SSV = SN = SCMD = SPH = SRNG = 0
 _row = 0
@@ -98,8 +99,12 @@ def _frame_sphere(x0, x1, x2, x3, x4, x5, radius):
     px = x0
     py = x1
     pz = x2 + radius
-    pn = math.sqrt(px * px + py * py + pz * pz)
-    inv_pn = 1.0 / pn  # reciprocals instead of divisions throughout: the divider is this kernel's bottleneck
+    q2 = px * px + py * py
+    p2 = q2 + pz * pz
+    pn = math.sqrt(p2)  # |p|, |p_horizontal| and 1 / |p|^2 independently (the divider pipelines them)
+    q = math.sqrt(q2)
+    inv_p2 = 1.0 / p2
+    inv_pn = pn * inv_p2
     ux = px * inv_pn
     uy = py * inv_pn
     uz = pz * inv_pn
@@ -107,12 +112,12 @@ def _frame_sphere(x0, x1, x2, x3, x4, x5, radius):
     tx = -c * ux
     ty = -c * uy
     tz = 1.0 - c * uz
-    sin_th = math.sqrt(ux * ux + uy * uy)
+    sin_th = q * inv_pn
     tn = sin_th  # |t| = sin(theta) for a unit u (as in the scalar function)
-    theta = vm.atan2_nonneg(sin_th, c)
+    theta = vm.atan2_nonneg(q, pz)  # scale-free: the same angle as atan2(sin_th, c)
     s = radius * theta
     ok = (tn > 1e-12) & (s > 1e-3)
-    inv_tn = 1.0 / tn
+    inv_tn = pn / q
     return kd._frame_tail(x3, x4, x5, ux, uy, uz, tx * inv_tn, ty * inv_tn, tz * inv_tn, s, pn - radius, pn,
                          radius * inv_pn), ok
 
@@ -139,9 +144,11 @@ def _store_frame(S, j, fr):
 
 
 @njit(inline="always", **_OPTS)
-def _limit_sel(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt, p0, p1, p2, cos_ang, sin_ang):
-    """:func:`lunapole.kernels.descent._limit_scalar` with selects instead of branches and reciprocals instead of
-    divisions (same geometry; round-off differs in the last bits)."""
+def _tilt_sel(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt):
+    """Pointing-limit half of :func:`lunapole.kernels.descent._limit_scalar` with selects instead of branches and
+    reciprocals instead of divisions (same geometry; round-off differs in the last bits): the unit direction of
+    ``u`` tilted back to ``max_tilt`` from ``up`` where it leans further. Its own lane loop: with the slew half
+    in the same loop body, the chain of four square roots and divisions left the core idle."""
     inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
     ux = ux * inv
     uy = uy * inv
@@ -165,6 +172,13 @@ def _limit_sel(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt, sin_tilt, p0, p1, 
     ux = (cos_tilt * upx + k * hx) if tilted else ux
     uy = (cos_tilt * upy + k * hy) if tilted else uy
     uz = (cos_tilt * upz + k * hz) if tilted else uz
+    return ux, uy, uz
+
+
+@njit(inline="always", **_OPTS)
+def _slew_sel(ux, uy, uz, upx, upy, upz, p0, p1, p2, cos_ang, sin_ang):
+    """Slew-rate half of :func:`lunapole.kernels.descent._limit_scalar`: the unit direction ``u`` turned back to at
+    most the angle whose cosine/sine are ``cos_ang``/``sin_ang`` from the previous direction ``p``."""
     c2 = ux * p0 + uy * p1 + uz * p2
     c2 = min(max(c2, -1.0), 1.0)
     slew = c2 < cos_ang
@@ -212,6 +226,11 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
     for j in range(W):
         idx[j] = min(first + j, n - 1)
     # --- per-lane constants ---
+    # navigation noise of a cycle: U = the stream's 32-bit halves (rows 0-3 radius words of pairs 0-3, rows 4-7
+    # angle words), N32 = the float32 deviates (rows 0-3 cosine, 4-7 sine deviates of pairs 0-3); own arrays, so
+    # that the Box-Muller loop runs over all 4 x LANES pairs at 8 float32 per instruction
+    U = np.zeros(8 * W, dtype=np.uint32)
+    N32 = np.zeros(8 * W, dtype=np.float32)
     S = np.zeros(NROWS * W)  # all per-lane quantities, row-major (see the S* offsets)
     for j in range(W):
         i = idx[j]
@@ -271,29 +290,39 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
     while t < max_time and n_done < n_real:
         if step % guid_every == 0:
             # ---- 1. noise, navigation, frame, phase-switch detection (vector) ----
-            for j in range(W if noisy else 0):  # own loop: fused with the next one, LLVM leaves both scalar
-                n0, n1, n2, n3, n4, n5, n6, _n7, s0, s1 = vm.normal_quad_next(vm.f64_bits(S[SRNG + j]),
-                                                                              vm.f64_bits(S[SRNG + W + j]))
+            for j in range(W if noisy else 0):  # stream words (64-bit integer ops)
+                s0 = vm.f64_bits(S[SRNG + j])
+                s1 = vm.f64_bits(S[SRNG + W + j])
+                w0, s0, s1 = vm.xoroshiro_next(s0, s1)
+                w1, s0, s1 = vm.xoroshiro_next(s0, s1)
+                w2, s0, s1 = vm.xoroshiro_next(s0, s1)
+                w3, s0, s1 = vm.xoroshiro_next(s0, s1)
                 S[SRNG + j] = vm.bits_f64(s0)  # the stream state, kept as the bits of two float64 rows
                 S[SRNG + W + j] = vm.bits_f64(s1)
-                S[SN + j] = n0
-                S[SN + W + j] = n1
-                S[SN + 2 * W + j] = n2
-                S[SN + 3 * W + j] = n3
-                S[SN + 4 * W + j] = n4
-                S[SN + 5 * W + j] = n5
-                S[SN + 6 * W + j] = n6
-            for j in range(W):  # navigation estimate: true state + bias + white noise
+                U[j] = vm.hi32(w0)
+                U[W + j] = vm.hi32(w1)
+                U[2 * W + j] = vm.hi32(w2)
+                U[3 * W + j] = vm.hi32(w3)
+                U[4 * W + j] = vm.lo32(w0)
+                U[5 * W + j] = vm.lo32(w1)
+                U[6 * W + j] = vm.lo32(w2)
+                U[7 * W + j] = vm.lo32(w3)
+            for i in range(4 * W if noisy else 0):  # Box-Muller, float32: 8 pairs per instruction
+                za, zb = vm.box_muller32(U[i], U[4 * W + i])
+                N32[i] = za
+                N32[4 * W + i] = zb
+            for j in range(W):  # navigation estimate: true state + bias + white noise (channel order of
+                # vm.normal_octet_next: n0 = pair 0 cosine, n1 = pair 0 sine, n2 = pair 1 cosine, ...)
                 ps = S[SC + C_PS * W + j]
                 vs = S[SC + C_VS * W + j]
-                S[SG + G_E0 * W + j] = S[SX + 0 * W + j] + S[SC + C_PB * W + j] + ps * S[SN + j]
-                S[SG + (G_E0 + 1) * W + j] = S[SX + 1 * W + j] + S[SC + (C_PB + 1) * W + j] + ps * S[SN + W + j]
-                S[SG + (G_E0 + 2) * W + j] = S[SX + 2 * W + j] + S[SC + (C_PB + 2) * W + j] + ps * S[SN + 2 * W + j]
-                S[SG + (G_E0 + 3) * W + j] = S[SX + 3 * W + j] + S[SC + C_VB * W + j] + vs * S[SN + 3 * W + j]
-                S[SG + (G_E0 + 4) * W + j] = S[SX + 4 * W + j] + S[SC + (C_VB + 1) * W + j] + vs * S[SN + 4 * W + j]
-                S[SG + (G_E0 + 5) * W + j] = S[SX + 5 * W + j] + S[SC + (C_VB + 2) * W + j] + vs * S[SN + 5 * W + j]
+                S[SG + G_E0 * W + j] = S[SX + 0 * W + j] + S[SC + C_PB * W + j] + ps * N32[j]
+                S[SG + (G_E0 + 1) * W + j] = S[SX + 1 * W + j] + S[SC + (C_PB + 1) * W + j] + ps * N32[4 * W + j]
+                S[SG + (G_E0 + 2) * W + j] = S[SX + 2 * W + j] + S[SC + (C_PB + 2) * W + j] + ps * N32[W + j]
+                S[SG + (G_E0 + 3) * W + j] = S[SX + 3 * W + j] + S[SC + C_VB * W + j] + vs * N32[5 * W + j]
+                S[SG + (G_E0 + 4) * W + j] = S[SX + 4 * W + j] + S[SC + (C_VB + 1) * W + j] + vs * N32[2 * W + j]
+                S[SG + (G_E0 + 5) * W + j] = S[SX + 5 * W + j] + S[SC + (C_VB + 2) * W + j] + vs * N32[6 * W + j]
                 S[SG + G_HEST * W + j] = (kd.altitude(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], radius,
-                                                      flat_g) + S[SC + C_AB * W + j] + S[SC + C_AS * W + j] * S[SN + 6 * W + j])
+                                                      flat_g) + S[SC + C_AB * W + j] + S[SC + C_AS * W + j] * N32[3 * W + j])
             if flat_g > 0.0:
                 for j in range(W):
                     fr = _frame_flat(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j], S[SG + (G_E0 + 2) * W + j],
@@ -507,17 +536,23 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 tax = S[SG + G_UX * W + j] if tiny else tax
                 tay = S[SG + G_UY * W + j] if tiny else tay
                 taz = S[SG + G_UZ * W + j] if tiny else taz
-                S[SN + j] = tax if use_accel else ax  # direction to limit (the noise rows are free until next cycle)
+                S[SN + j] = tax if use_accel else ax  # direction to limit
                 S[SN + W + j] = tay if use_accel else ay
                 S[SN + 2 * W + j] = taz if use_accel else az
                 S[SCMD + j] = tax
                 S[SCMD + W + j] = tay
                 S[SCMD + 2 * W + j] = taz
-            for j in range(W):  # pointing and slew limits
-                nd0, nd1, nd2 = _limit_sel(S[SN + j], S[SN + W + j], S[SN + 2 * W + j], S[SG + G_UX * W + j],
-                                           S[SG + G_UY * W + j], S[SG + G_UZ * W + j], S[SP + kd.P_MAX_TILT * W + j],
-                                           S[SCT + j], S[SST + j], S[STD + j], S[STD + W + j], S[STD + 2 * W + j],
-                                           cos_ang, sin_ang)
+            for j in range(W):  # pointing limit
+                u0, u1, u2 = _tilt_sel(S[SN + j], S[SN + W + j], S[SN + 2 * W + j], S[SG + G_UX * W + j],
+                                       S[SG + G_UY * W + j], S[SG + G_UZ * W + j], S[SP + kd.P_MAX_TILT * W + j],
+                                       S[SCT + j], S[SST + j])
+                S[SN + j] = u0
+                S[SN + W + j] = u1
+                S[SN + 2 * W + j] = u2
+            for j in range(W):  # slew-rate limit
+                nd0, nd1, nd2 = _slew_sel(S[SN + j], S[SN + W + j], S[SN + 2 * W + j], S[SG + G_UX * W + j],
+                                          S[SG + G_UY * W + j], S[SG + G_UZ * W + j], S[STD + j], S[STD + W + j],
+                                          S[STD + 2 * W + j], cos_ang, sin_ang)
                 S[STD + 0 * W + j] = nd0
                 S[STD + 1 * W + j] = nd1
                 S[STD + 2 * W + j] = nd2

@@ -5,21 +5,23 @@ a loop containing such a call stays scalar. The lockstep descent kernel (:mod:`l
 advances several landers per instruction, so its transcendental functions are written here as polynomials with
 selects instead of branches. Hand-written on purpose (no PyPI library offers numba-inlinable vector math);
 the coefficients are the published minimax fits of fdlibm (Sun Microsystems, 1993: ``e_log.c``, ``k_sin.c``,
-``k_cos.c``) and Cephes (Moshier 1989, ``atan.c``); ``tests/descent/test_vecmath.py`` checks them against libm
-(< 2 ulp over their ranges).
+``k_cos.c``) and Cephes (Moshier 1989, ``atan.c``, ``logf.c``, ``sinf.c``); ``tests/descent/test_vecmath.py``
+checks them against libm (< 2 ulp of their precision over their ranges).
 
-Normal deviates: Box-Muller (Box & Muller 1958; :func:`box_muller`) on two 64-bit words, the radius from a
-uniform on (0, 1] with 52 bits (so |z| <= 8.49), the angle from the quadrant (2 bits) and 50 bits within it.
-No rejection loop, so every lane of a vector runs the same instructions; the same functions serve the scalar
-path, which therefore draws the same noise. Two sources of words:
+Normal deviates: Box-Muller (Box & Muller 1958) with no rejection loop, so every lane of a vector runs the same
+instructions; the same functions serve the scalar path, which therefore draws the same noise. Two kinds:
 
-- :func:`normal_quad_next`, the descent kernels' navigation noise: a per-sample xoroshiro128+ stream
-  (Blackman & Vigna 2018, "Scrambled linear pseudorandom number generators", ACM TOMS 47(4)), seeded by two
-  splitmix64 outputs of the sample's seed as its authors recommend (:func:`noise_seed`). Additions, shifts and
-  xors only: AVX2 has no 64-bit multiply, and the multiplies of a hash per word made the noise a quarter of a
-  descent step. Only the upper 52 bits of each word are used (the lowest bits of xoroshiro128+ are its weak ones).
-- :func:`normal_pair_from_base`, counter-based (the one-run simulator's noise): splitmix64 (Steele, Lea &
-  Flood 2014) keyed by ``(seed, counter)``, two of its outputs per pair.
+- :func:`normal_octet_next`, the descent kernels' navigation noise, in **float32** (:func:`box_muller32`: 8
+  lanes per AVX2 instruction instead of 4, the noise was a fifth of a lockstep descent step): a per-sample
+  xoroshiro128++ stream (Blackman & Vigna 2018, "Scrambled linear pseudorandom number generators", ACM TOMS
+  47(4)), seeded by two splitmix64 outputs of the sample's seed as its authors recommend (:func:`noise_seed`);
+  additions, shifts and xors only (AVX2 has no 64-bit multiply). One 64-bit word per pair: its upper half
+  gives the radius uniform on (0, 1] with 23 bits (so |z| <= 5.65), its lower half the angle. Logarithm and
+  sine/cosine from Cephes' float32 minimax polynomials (``logf.c``, ``sinf.c``). Float32 is ample for noise:
+  a deviate is exact to ~1e-7 of itself, i.e. 5e-7 m on a 5 m position sigma.
+- :func:`normal_pair_from_base`, float64 and counter-based (the one-run simulator's noise, drawn out of order):
+  :func:`box_muller` (radius uniform with 52 bits, |z| <= 8.49) on splitmix64 (Steele, Lea & Flood 2014)
+  outputs keyed by ``(seed, counter)``.
 """
 from __future__ import annotations
 
@@ -40,6 +42,33 @@ if globals().get("_PURE_PYTHON", False):  # executed without numba by the descen
 
     def bits_f64(b):
         return struct.unpack("<d", struct.pack("<Q", int(b) & ((1 << 64) - 1)))[0]
+
+    def f32_bits(x):
+        return struct.unpack("<I", struct.pack("<f", x))[0]
+
+    def bits_f32(b):
+        return np.float32(struct.unpack("<f", struct.pack("<I", int(b) & 0xFFFFFFFF))[0])
+
+    def hi32(w):
+        return (int(w) >> 32) & 0xFFFFFFFF
+
+    def lo32(w):
+        return int(w) & 0xFFFFFFFF
+
+    def and32(a, b):
+        return int(a) & int(b)
+
+    def or32(a, b):
+        return int(a) | int(b)
+
+    def xor32(a, b):
+        return int(a) ^ int(b)
+
+    def shl32(a, k):
+        return (int(a) << int(k)) & 0xFFFFFFFF
+
+    def shr32(a, k):
+        return int(a) >> int(k)
 else:
     from llvmlite import ir
     from numba import njit, types
@@ -67,6 +96,58 @@ else:
         """float64 with the IEEE-754 bits ``b`` (uint64)."""
         return _bits_f64(b)
 
+    def _u32_binop(op):
+        @intrinsic
+        def _op(typingctx, a, b):
+            def codegen(context, builder, signature, args):
+                return getattr(builder, op)(args[0], args[1])
+            return types.uint32(types.uint32, types.uint32), codegen
+        return _op
+
+    # 32-bit integer operations kept 32-bit (numba widens uint32 arithmetic to 64 bits, which halves the lanes
+    # of a float32 loop): the float32 noise path (:func:`box_muller32`) is 8 lanes per AVX2 instruction
+    and32 = _u32_binop("and_")
+    or32 = _u32_binop("or_")
+    xor32 = _u32_binop("xor")
+    shl32 = _u32_binop("shl")
+    shr32 = _u32_binop("lshr")
+
+    @intrinsic
+    def f32_bits(typingctx, x):
+        """IEEE-754 bits of a float32 as uint32."""
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.IntType(32))
+        return types.uint32(types.float32), codegen
+
+    @intrinsic
+    def bits_f32(typingctx, b):
+        """float32 with the IEEE-754 bits ``b`` (uint32)."""
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.FloatType())
+        return types.float32(types.uint32), codegen
+
+    @intrinsic
+    def hi32(typingctx, w):
+        """Upper 32 bits of a uint64."""
+        def codegen(context, builder, signature, args):
+            return builder.trunc(builder.lshr(args[0], ir.Constant(ir.IntType(64), 32)), ir.IntType(32))
+        return types.uint32(types.uint64), codegen
+
+    @intrinsic
+    def lo32(typingctx, w):
+        """Lower 32 bits of a uint64."""
+        def codegen(context, builder, signature, args):
+            return builder.trunc(args[0], ir.IntType(32))
+        return types.uint32(types.uint64), codegen
+
+if globals().get("_PURE_PYTHON", False):
+    def _sqrt32(x):
+        return np.float32(math.sqrt(x))  # the double root rounded to float32 is the correctly rounded float32 root
+else:
+    @njit(inline="always")
+    def _sqrt32(x):
+        return math.sqrt(x)  # float32 in, float32 out
+
 _FM = {"contract", "nsz"}  # FMA contraction only: these polynomials are evaluated in their published order
 _ONE_BITS = np.uint64(0x3FF0000000000000)
 _TWO52_BITS = np.uint64(0x4330000000000000)  # 2^52
@@ -81,10 +162,29 @@ _U3 = np.uint64(0x94D049BB133111EB)
 _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
-_S16 = np.uint64(16)
-_S24 = np.uint64(24)
-_S37 = np.uint64(37)
 _CH = np.uint64(0xD1B54A32D192ED03)
+_S17 = np.uint64(17)
+_S21 = np.uint64(21)
+_S28 = np.uint64(28)
+_S49 = np.uint64(49)
+# float32 noise path
+_F = np.float32
+_ONE_BITS32 = np.uint32(0x3F800000)
+_TWO23_BITS32 = np.uint32(0x4B000000)  # 2^23
+_MANT32 = np.uint32(0x007FFFFF)
+_U0_32, _U1_32, _U2_32, _U9_32, _U23_32, _U30_32, _U31_32 = (np.uint32(k) for k in (0, 1, 2, 9, 23, 30, 31))
+_KOFF32 = _F(8388608.0 + 127.0)
+_ONE32, _TWO32, _HALF32, _MTWO32 = _F(1.0), _F(2.0), _F(0.5), _F(-2.0)
+_SQRT2_32 = _F(1.41421356)
+_PIO2_32 = _F(1.5707963267948966)
+# Cephes logf.c
+_LF0, _LF1, _LF2 = _F(7.0376836292e-2), _F(-1.1514610310e-1), _F(1.1676998740e-1)
+_LF3, _LF4, _LF5 = _F(-1.2420140846e-1), _F(1.4249322787e-1), _F(-1.6668057665e-1)
+_LF6, _LF7, _LF8 = _F(2.0000714765e-1), _F(-2.4999993993e-1), _F(3.3333331174e-1)
+_LN2_HI32, _LN2_LO32 = _F(0.693359375), _F(-2.12194440e-4)
+# Cephes sinf.c
+_SF0, _SF1, _SF2 = _F(-1.9515295891e-4), _F(8.3321608736e-3), _F(-1.6666654611e-1)
+_CF0, _CF1, _CF2 = _F(2.443315711809948e-5), _F(-1.388731625493765e-3), _F(4.166664568298827e-2)
 
 # fdlibm e_log.c
 _LG1, _LG2, _LG3 = 6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01
@@ -207,30 +307,72 @@ def noise_seed(seed):
 
 @njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
 def xoroshiro_next(s0, s1):
-    """One xoroshiro128+ step (parameters a, b, c = 24, 16, 37): returns ``(word, s0, s1)``."""
-    w = s0 + s1
+    """One xoroshiro128++ step (parameters a, b, c = 49, 21, 28; output rotl(s0 + s1, 17) + s0): returns
+    ``(word, s0, s1)``. All 64 bits of the word are of full quality (the ``+`` scrambler's low bits are not), so
+    both 32-bit halves feed a float32 uniform."""
+    w = _rotl(s0 + s1, _S17) + s0
     s1 = s1 ^ s0
-    s0 = _rotl(s0, _S24) ^ s1 ^ (s1 << _S16)
-    s1 = _rotl(s1, _S37)
+    s0 = _rotl(s0, _S49) ^ s1 ^ (s1 << _S21)
+    s1 = _rotl(s1, _S28)
     return w, s0, s1
 
 
 @njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
-def normal_quad_next(s0, s1):
-    """Eight standard normal deviates (four Box-Muller pairs on the next eight words of the stream ``(s0, s1)``):
-    returns ``(n0, ..., n7, s0, s1)``."""
-    h0, s0, s1 = xoroshiro_next(s0, s1)
-    h1, s0, s1 = xoroshiro_next(s0, s1)
-    h2, s0, s1 = xoroshiro_next(s0, s1)
-    h3, s0, s1 = xoroshiro_next(s0, s1)
-    h4, s0, s1 = xoroshiro_next(s0, s1)
-    h5, s0, s1 = xoroshiro_next(s0, s1)
-    h6, s0, s1 = xoroshiro_next(s0, s1)
-    h7, s0, s1 = xoroshiro_next(s0, s1)
-    a0, b0 = box_muller(h0, h1)
-    a1, b1 = box_muller(h2, h3)
-    a2, b2 = box_muller(h4, h5)
-    a3, b3 = box_muller(h6, h7)
+def log32_pos(x):
+    """Natural log of a positive normal float32 (Cephes ``logf``: degree-9 minimax polynomial, no division)."""
+    b = f32_bits(x)
+    k = bits_f32(or32(shr32(b, _U23_32), _TWO23_BITS32)) - _KOFF32  # exponent as a float: 2^23 + e, exactly
+    m = bits_f32(or32(and32(b, _MANT32), _ONE_BITS32))  # [1, 2)
+    big = m > _SQRT2_32
+    m = _HALF32 * m if big else m
+    k = k + _ONE32 if big else k
+    f = m - _ONE32
+    z = f * f
+    y = ((((((((_LF0 * f + _LF1) * f + _LF2) * f + _LF3) * f + _LF4) * f + _LF5) * f + _LF6) * f + _LF7) * f
+         + _LF8) * f * z
+    y = y + _LN2_LO32 * k
+    y = y - _HALF32 * z
+    return f + y + _LN2_HI32 * k
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def sin_cos_small32(x):
+    """``(sin x, cos x)`` of a float32 |x| <= pi/4 (Cephes ``sinf``/``cosf`` minimax polynomials)."""
+    z = x * x
+    s = ((_SF0 * z + _SF1) * z + _SF2) * z * x + x
+    c = ((_CF0 * z + _CF1) * z + _CF2) * z * z - _HALF32 * z + _ONE32
+    return s, c
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def box_muller32(h_radius, h_angle):
+    """Two standard normal float32 deviates from two 32-bit words (no rejection): the radius from a uniform on
+    (0, 1] with 23 bits (so |z| <= 5.65), the angle from the quadrant (2 bits) and 23 bits within it."""
+    u = _TWO32 - bits_f32(or32(shr32(h_radius, _U9_32), _ONE_BITS32))  # (0, 1]
+    r = _sqrt32(_MTWO32 * log32_pos(u))
+    q = shr32(h_angle, _U30_32)  # quadrant 0..3
+    f = bits_f32(or32(shr32(shl32(h_angle, _U2_32), _U9_32), _ONE_BITS32)) - _ONE32  # [0, 1) within the quadrant
+    s, c = sin_cos_small32((f - _HALF32) * _PIO2_32)
+    odd = and32(q, _U1_32) != _U0_32
+    zc = -s if odd else c  # quadrants 1 and 3: rotate by pi/2
+    zs = c if odd else s
+    flip = shl32(shr32(q, _U1_32), _U31_32)  # quadrants 2 and 3: rotate by pi (flip both signs)
+    return r * bits_f32(xor32(f32_bits(zc), flip)), r * bits_f32(xor32(f32_bits(zs), flip))
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def normal_octet_next(s0, s1):
+    """Eight standard normal float32 deviates from the next four words of the stream ``(s0, s1)``: pair p from
+    word p (upper half: radius, lower half: angle). Returns ``(n0, ..., n7, s0, s1)``, n(2p) and n(2p+1) the
+    pair's cosine and sine deviates."""
+    w0, s0, s1 = xoroshiro_next(s0, s1)
+    w1, s0, s1 = xoroshiro_next(s0, s1)
+    w2, s0, s1 = xoroshiro_next(s0, s1)
+    w3, s0, s1 = xoroshiro_next(s0, s1)
+    a0, b0 = box_muller32(hi32(w0), lo32(w0))
+    a1, b1 = box_muller32(hi32(w1), lo32(w1))
+    a2, b2 = box_muller32(hi32(w2), lo32(w2))
+    a3, b3 = box_muller32(hi32(w3), lo32(w3))
     return a0, b0, a1, b1, a2, b2, a3, b3, s0, s1
 
 
@@ -282,11 +424,18 @@ if globals().get("_PURE_PYTHON", False):
 
     def xoroshiro_next(s0, s1):  # noqa: F811
         s0, s1 = int(s0), int(s1)
-        w = (s0 + s1) & _MASK
+        t = (s0 + s1) & _MASK
+        w = ((((t << 17) | (t >> 47)) & _MASK) + s0) & _MASK
         s1 ^= s0
-        s0 = (((s0 << 24) | (s0 >> 40)) & _MASK) ^ s1 ^ ((s1 << 16) & _MASK)
-        s1 = ((s1 << 37) | (s1 >> 27)) & _MASK
+        s0 = (((s0 << 49) | (s0 >> 15)) & _MASK) ^ s1 ^ ((s1 << 21) & _MASK)
+        s1 = ((s1 << 28) | (s1 >> 36)) & _MASK
         return w, s0, s1
+
+    _octet_float32 = normal_octet_next
+
+    def normal_octet_next(s0, s1):  # noqa: F811
+        *z, s0, s1 = _octet_float32(s0, s1)  # numpy float32 arithmetic (no FMA: round-off may differ by an ulp)
+        return (*[float(v) for v in z], s0, s1)  # Python floats: float32 * float would stay float32 in numpy
 
     def normal_pair_from_base(base, pair):  # noqa: F811
         k = 2 * pair + 1
