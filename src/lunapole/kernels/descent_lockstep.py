@@ -205,6 +205,49 @@ def _poly_accel_r(r, v, rt, vt, at, tgo):
     return 12.0 * (rt - r) * (inv * inv) - 6.0 * (vt + v) * inv + at
 
 
+@njit(inline="always", **_OPTS)
+def _integrate_lanes(S, dt, isp_g0_nom, mu, radius, flat_g, wx, wy, wz):
+    """Step 5 for every lane: true thrust (scale error, misalignment, propellant exhaustion), one RK4 step, ground
+    test. Returns the number of lanes that hit the ground (flagged in ``SSW``). Called with ``flat_g`` a literal
+    0.0 for the sphere: the flat-ground selects of every RK4 stage then fold away (measured 4-8 % of a step)."""
+    W = LANES
+    n_hit = 0
+    for j in range(W):
+        x0_, x1_, x2_, x3_, x4_, x5_, x6_ = _load_state(S, j)
+        for k in range(7):
+            S[SXP + k * W + j] = S[SX + k * W + j]
+        isp_g0 = S[SC + C_ISPG0 * W + j]
+        dry = S[SC + C_DRY * W + j]
+        was_ex = S[SEXH + j] != 0.0
+        tt = S[STCMD + j] * S[SC + C_TS * W + j]
+        mdot = tt / isp_g0
+        runs_dry = (not was_ex) & (x6_ - mdot * dt <= dry)
+        mdot_dry = (x6_ - dry) / dt  # burn exactly the remaining propellant in this step, then coast
+        mdot = 0.0 if was_ex else (mdot_dry if runs_dry else mdot)
+        tt = 0.0 if was_ex else (mdot_dry * isp_g0 if runs_dry else tt)
+        ex_now = was_ex | runs_dry
+        k = tt / S[SAD + 3 * W + j]
+        y0, y1, y2, y3, y4, y5, y6 = kd._rk4_scalar(x0_, x1_, x2_, x3_, x4_, x5_, x6_, k * S[SAD + j],
+                                                    k * S[SAD + W + j], k * S[SAD + 2 * W + j], mdot, mu,
+                                                    radius, flat_g, wx, wy, wz, dt)
+        y6 = max(y6, dry) if ex_now else y6
+        live = S[SDONE + j] == 0.0
+        S[SX + 0 * W + j] = y0 if live else x0_
+        S[SX + 1 * W + j] = y1 if live else x1_
+        S[SX + 2 * W + j] = y2 if live else x2_
+        S[SX + 3 * W + j] = y3 if live else x3_
+        S[SX + 4 * W + j] = y4 if live else x4_
+        S[SX + 5 * W + j] = y5 if live else x5_
+        S[SX + 6 * W + j] = y6 if live else x6_
+        S[SEXH + j] = 1.0 if (ex_now & live) | was_ex else 0.0
+        S[SMEST + j] = S[SMEST + j] - (0.0 if ex_now else S[STCMD + j] / isp_g0_nom * dt)
+        h_new = kd.altitude(y0, y1, y2, radius, flat_g)
+        hit = 1.0 if ((h_new <= 0.0) & live) else 0.0
+        S[SSW + j] = hit
+        n_hit += 1 if hit != 0.0 else 0
+    return n_hit
+
+
 @njit(**_OPTS)
 def _load_phase(phases, ph, j, S):
     """Copy phase ``ph``'s row of the phase table into lane ``j`` (with the cosine/sine of its tilt limit)."""
@@ -633,40 +676,10 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 S[SAD + 2 * W + j] = dzz if has_mis else nd2
                 S[SAD + 3 * W + j] = math.sqrt(dxx * dxx + dyy * dyy + dzz * dzz) if has_mis else 1.0
         # ---- 5. thrust, RK4, ground test (vector) ----
-        n_hit = 0
-        for j in range(W):
-            x0_, x1_, x2_, x3_, x4_, x5_, x6_ = _load_state(S, j)
-            for k in range(7):
-                S[SXP + k * W + j] = S[SX + k * W + j]
-            isp_g0 = S[SC + C_ISPG0 * W + j]
-            dry = S[SC + C_DRY * W + j]
-            was_ex = S[SEXH + j] != 0.0
-            tt = S[STCMD + j] * S[SC + C_TS * W + j]
-            mdot = tt / isp_g0
-            runs_dry = (not was_ex) & (x6_ - mdot * dt <= dry)
-            mdot_dry = (x6_ - dry) / dt  # burn exactly the remaining propellant in this step, then coast
-            mdot = 0.0 if was_ex else (mdot_dry if runs_dry else mdot)
-            tt = 0.0 if was_ex else (mdot_dry * isp_g0 if runs_dry else tt)
-            ex_now = was_ex | runs_dry
-            k = tt / S[SAD + 3 * W + j]
-            y0, y1, y2, y3, y4, y5, y6 = kd._rk4_scalar(x0_, x1_, x2_, x3_, x4_, x5_, x6_, k * S[SAD + j],
-                                                        k * S[SAD + W + j], k * S[SAD + 2 * W + j], mdot, mu,
-                                                        radius, flat_g, wx, wy, wz, dt)
-            y6 = max(y6, dry) if ex_now else y6
-            live = S[SDONE + j] == 0.0
-            S[SX + 0 * W + j] = y0 if live else x0_
-            S[SX + 1 * W + j] = y1 if live else x1_
-            S[SX + 2 * W + j] = y2 if live else x2_
-            S[SX + 3 * W + j] = y3 if live else x3_
-            S[SX + 4 * W + j] = y4 if live else x4_
-            S[SX + 5 * W + j] = y5 if live else x5_
-            S[SX + 6 * W + j] = y6 if live else x6_
-            S[SEXH + j] = 1.0 if (ex_now & live) | was_ex else 0.0
-            S[SMEST + j] = S[SMEST + j] - (0.0 if ex_now else S[STCMD + j] / isp_g0_nom * dt)
-            h_new = kd.altitude(y0, y1, y2, radius, flat_g)
-            hit = 1.0 if ((h_new <= 0.0) & live) else 0.0
-            S[SSW + j] = hit
-            n_hit += 1 if hit != 0.0 else 0
+        if flat_g > 0.0:
+            n_hit = _integrate_lanes(S, dt, isp_g0_nom, mu, radius, flat_g, wx, wy, wz)
+        else:
+            n_hit = _integrate_lanes(S, dt, isp_g0_nom, mu, radius, 0.0, wx, wy, wz)
         t += dt
         step += 1
         if n_hit > 0:  # touchdown: interpolate to the ground, verdict (scalar, once per sample)
