@@ -1,8 +1,8 @@
 """Powered-descent speed: convex re-solve time vs peers, and closed-loop descents per second.
 
 Verdict (2-core x86-64 VM; figures in benchmarks/RESULTS-descent.md): the lockstep batch kernel (32 samples through
-the same AVX2 instructions, lunapole.kernels.descent_lockstep) flies ~3,500-4,300 600-s descents per second on 2 threads
-(n = 10,000), ~3.5x the scalar kernel timed in the same run, still 15-30 % short of the 5,000/s goal. Run:
+the same AVX2 instructions, lunapole.kernels.descent_lockstep) flies ~3,700-4,900 600-s descents per second on 2
+threads (n = 10,000), ~3.9x the scalar kernel timed in the same run, still 3-27 % short of the 5,000/s goal. Run:
 
     python benchmarks/bench_descent.py            # all
     python benchmarks/bench_descent.py --quick    # fewer repetitions
