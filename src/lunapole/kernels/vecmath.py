@@ -300,7 +300,7 @@ def _rotl(x, k):
 
 @njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
 def noise_seed(seed):
-    """Initial xoroshiro128+ state ``(s0, s1)`` of a sample's noise stream: splitmix64 outputs 1 and 2 of ``seed``
+    """Initial xoroshiro128++ state ``(s0, s1)`` of a sample's noise stream: splitmix64 outputs 1 and 2 of ``seed``
     (never both zero: the hash is a bijection and its values at two different inputs differ)."""
     return mix64(seed), mix64(seed + _U1)
 
