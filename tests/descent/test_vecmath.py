@@ -15,12 +15,33 @@ from lunapole.descent.reference import reference_kernel
 from lunapole.kernels import vecmath as vm
 
 
-@njit
-def _logs(x):
-    out = np.empty_like(x)
-    for i in range(x.size):
-        out[i] = vm.log_pos(x[i])
-    return out
+def _elementwise(fn):
+    """A compiled loop applying the inlinable function ``fn`` to every element of an array."""
+    @njit
+    def run(x):
+        out = np.empty_like(x)
+        for i in range(x.size):
+            out[i] = fn(x[i])
+        return out
+    return run
+
+
+def _sin_cos_elementwise(fn):
+    """A compiled loop applying the (sin, cos) function ``fn`` to every element of an array."""
+    @njit
+    def run(x):
+        s = np.empty_like(x)
+        c = np.empty_like(x)
+        for i in range(x.size):
+            s[i], c[i] = fn(x[i])
+        return s, c
+    return run
+
+
+_logs = _elementwise(vm.log_pos)
+_logs32 = _elementwise(vm.log32_pos)
+_sincos = _sin_cos_elementwise(vm.sin_cos_small)
+_sincos32 = _sin_cos_elementwise(vm.sin_cos_small32)
 
 
 @njit
@@ -29,32 +50,6 @@ def _atan2s(y, x):
     for i in range(x.size):
         out[i] = vm.atan2_nonneg(y[i], x[i])
     return out
-
-
-@njit
-def _sincos(x):
-    s = np.empty_like(x)
-    c = np.empty_like(x)
-    for i in range(x.size):
-        s[i], c[i] = vm.sin_cos_small(x[i])
-    return s, c
-
-
-@njit
-def _logs32(x):
-    out = np.empty_like(x)
-    for i in range(x.size):
-        out[i] = vm.log32_pos(x[i])
-    return out
-
-
-@njit
-def _sincos32(x):
-    s = np.empty_like(x)
-    c = np.empty_like(x)
-    for i in range(x.size):
-        s[i], c[i] = vm.sin_cos_small32(x[i])
-    return s, c
 
 
 @njit

@@ -74,17 +74,19 @@ else:
     from numba import njit, types
     from numba.extending import intrinsic
 
-    @intrinsic
-    def _f64_bits(typingctx, x):
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.IntType(64))
-        return types.uint64(types.float64), codegen
+    def _bitcast(src, dst, llvm_dst):
+        """An intrinsic reinterpreting the bits of a ``src`` value as ``dst`` (a register move)."""
+        @intrinsic
+        def _cast(typingctx, x):
+            def codegen(context, builder, signature, args):
+                return builder.bitcast(args[0], llvm_dst)
+            return dst(src), codegen
+        return _cast
 
-    @intrinsic
-    def _bits_f64(typingctx, b):
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.DoubleType())
-        return types.float64(types.uint64), codegen
+    _f64_bits = _bitcast(types.float64, types.uint64, ir.IntType(64))
+    _bits_f64 = _bitcast(types.uint64, types.float64, ir.DoubleType())
+    f32_bits = _bitcast(types.float32, types.uint32, ir.IntType(32))  # IEEE-754 bits of a float32 as uint32
+    bits_f32 = _bitcast(types.uint32, types.float32, ir.FloatType())  # float32 with the bits of a uint32
 
     @njit(inline="always")
     def f64_bits(x):
@@ -111,20 +113,6 @@ else:
     xor32 = _u32_binop("xor")
     shl32 = _u32_binop("shl")
     shr32 = _u32_binop("lshr")
-
-    @intrinsic
-    def f32_bits(typingctx, x):
-        """IEEE-754 bits of a float32 as uint32."""
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.IntType(32))
-        return types.uint32(types.float32), codegen
-
-    @intrinsic
-    def bits_f32(typingctx, b):
-        """float32 with the IEEE-754 bits ``b`` (uint32)."""
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.FloatType())
-        return types.float32(types.uint32), codegen
 
     @intrinsic
     def hi32(typingctx, w):
