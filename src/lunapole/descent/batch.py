@@ -21,7 +21,6 @@ from lunapole.errors import LunapoleError
 from lunapole.kernels import descent as kd
 from lunapole.kernels import descent_lockstep as kl
 
-_CHUNK = 8  # samples per dynamically scheduled chunk of the scalar kernel's parallel loop (lockstep: 1 block)
 FAILURE_NAMES = ("none", "hard_landing", "tip_over", "propellant_exhausted", "hit_terrain_before_target",
                  "slope_too_steep", "no_touchdown")
 
@@ -220,13 +219,9 @@ def simulate_batch(
     old = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-    # dynamic scheduling in small chunks: samples differ in length (a failure ends early) and on a shared machine
-    # one thread may be descheduled; the default static split then waits for the slowest half
-    old_chunk = numba.set_parallel_chunksize(1 if kernel is kl.simulate_lockstep_kernel else _CHUNK)
-    try:
+    try:  # (both kernels hand out their chunks dynamically: lunapole.kernels.work_queue)
         kernel(*args)
     finally:
-        numba.set_parallel_chunksize(old_chunk)
         numba.set_num_threads(old)
     return _result(out)
 

@@ -68,11 +68,18 @@ if globals().get("_PURE_PYTHON", False):  # the twin runs vecmath as plain Pytho
 else:
     from lunapole.kernels import vecmath as _vm
 
-if not globals().get("_PURE_PYTHON", False):  # numba's cache does not see changes in the inlined gravity kernel
+from lunapole.kernels import work_queue as _wq  # noqa: E402
+
+if globals().get("_PURE_PYTHON", False):
+    _fetch_add = _wq.fetch_add_py
+else:  # numba's cache does not see changes in the inlined gravity kernel
     from lunapole.kernels import _numba_cache
     from lunapole.kernels import gravity as _gravity
 
-    _numba_cache.invalidate_stale(__file__, [_gravity.__file__, _vm.__file__])
+    _fetch_add = _wq.fetch_add
+    _numba_cache.invalidate_stale(__file__, [_gravity.__file__, _vm.__file__, _wq.__file__])
+
+SAMPLES_PER_CHUNK = 8  # samples per chunk that a thread of simulate_batch_kernel takes from the shared counter
 
 G0 = 9.80665
 # FMA contraction and reassociation only (no finite-math or approximate-function flags): results stay
@@ -934,16 +941,23 @@ def simulate_batch_kernel(
     mis, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed,
     mu, radius, flat_g, wx, wy, wz, dt, guid_every, max_time, tilt_rate, limits, out, gp_f, gp_i, tables, col_start,
 ):
-    """Run :func:`simulate_one` for every row (parallel over samples). Per-sample arrays have length n."""
+    """Run :func:`simulate_one` for every row (parallel over samples, chunks of ``SAMPLES_PER_CHUNK`` handed out
+    by a shared counter: see :mod:`lunapole.kernels.work_queue`). Per-sample arrays have length n."""
     n = x0.shape[0]
-    for i in prange(n):
+    n_chunks = (n + SAMPLES_PER_CHUNK - 1) // SAMPLES_PER_CHUNK
+    next_chunk = np.zeros(1, dtype=np.int64)
+    for _worker in prange(min(n_chunks, _wq.MAX_WORKERS)):
         hist = np.empty((0, 10))
         row = np.empty(NOUT)
-        simulate_one(
-            x0[i], phases, dry_mass[i], isp_nom, isp_true[i], thrust_scale[i], tmin_unit, tmax_unit,
-            n_engines, t_out[i], mis[i, 0], mis[i, 1], pos_bias[i], vel_bias[i], alt_bias[i], pos_sig[i],
-            vel_sig[i], alt_sig[i], seed[i], mu, radius, flat_g, wx, wy, wz, dt, guid_every, max_time,
-            tilt_rate, limits, row, hist, gp_f, gp_i, tables, col_start,
-        )
-        for j in range(NOUT):
-            out[i, j] = row[j]
+        c = _fetch_add(next_chunk, 0, 1)
+        while c < n_chunks:
+            for i in range(c * SAMPLES_PER_CHUNK, min(n, (c + 1) * SAMPLES_PER_CHUNK)):
+                simulate_one(
+                    x0[i], phases, dry_mass[i], isp_nom, isp_true[i], thrust_scale[i], tmin_unit, tmax_unit,
+                    n_engines, t_out[i], mis[i, 0], mis[i, 1], pos_bias[i], vel_bias[i], alt_bias[i], pos_sig[i],
+                    vel_sig[i], alt_sig[i], seed[i], mu, radius, flat_g, wx, wy, wz, dt, guid_every, max_time,
+                    tilt_rate, limits, row, hist, gp_f, gp_i, tables, col_start,
+                )
+                for j in range(NOUT):
+                    out[i, j] = row[j]
+            c = _fetch_add(next_chunk, 0, 1)

@@ -33,8 +33,9 @@ from lunapole.kernels import _numba_cache
 from lunapole.kernels import descent as kd
 from lunapole.kernels import gravity as _gravity
 from lunapole.kernels import vecmath as vm
+from lunapole.kernels import work_queue as wq
 
-_numba_cache.invalidate_stale(__file__, [kd.__file__, vm.__file__, _gravity.__file__])
+_numba_cache.invalidate_stale(__file__, [kd.__file__, vm.__file__, _gravity.__file__, wq.__file__])
 
 LANES = 32  # samples per block (8 AVX2 vectors of doubles; the block's state stays in L1 cache)
 # FMA contraction only, no reassociation: LLVM may run some lanes through scalar code (a peeled first iteration, a
@@ -45,16 +46,16 @@ _OPTS = dict(cache=True, fastmath={"contract"}, error_model="numpy")
 # Per-lane scratch of a block: one float64 vector ``S``, quantity q of lane j at ``S[q_offset + row * LANES + j]``.
 # One base pointer with constant offsets lets LLVM prove that the lane loops' loads and stores do not overlap (with
 # separate arrays it needs run-time alias checks and gives up vectorizing).
-G_UX, G_UY, G_UZ, G_DX, G_DY, G_DZ, G_CX, G_CY, G_CZ, G_S, G_H, G_VD, G_VC, G_VU, G_PN = range(15)
+G_UX, G_UY, G_UZ, G_DX, G_DY, G_DZ, G_CX, G_CY, G_CZ, G_S, G_H, G_VD, G_VC, G_VU, G_IPN = range(15)
 G_E0, G_HEST = 15, 21  # e0..e5 at 15..20
 NG = 22
 C_PB, C_VB, C_AB, C_PS, C_VS, C_AS, C_ISPG0, C_DRY, C_TS, C_TOUT, C_M1, C_M2, C_M0 = 0, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
 NC = 17
 _SIZES = (("SX", 7), ("SXP", 7), ("SC", NC), ("SP", kd.NPAR), ("SG", NG), ("STD", 3), ("SAD", 4), ("SCA", 4),
           ("SCT", 1), ("SST", 1), ("STPH", 1), ("STGO", 1), ("SATD", 1), ("SMEST", 1), ("STCMD", 1), ("SEXH", 1),
-          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 3), ("SCMD", 3), ("SPH", 1), ("SRNG", 2))
+          ("SDONE", 1), ("SSW", 1), ("SNT", 1), ("SNACT", 1), ("SSV", 1), ("SN", 3), ("SCMD", 3), ("SPH", 1), ("SRNG", 2), ("SHT", 1))
 SX = SXP = SC = SP = SG = STD = SAD = SCA = SCT = SST = STPH = STGO = SATD = SMEST = STCMD = SEXH = SDONE = SSW = 0
-SNT = SNACT = SSV = SN = SCMD = SPH = SRNG = 0
+SNT = SNACT = SSV = SN = SCMD = SPH = SRNG = SHT = 0
 _row = 0
 for _name, _n in _SIZES:  # offsets in units of elements: state x, previous state, constants, phase row, ...
     globals()[_name] = _row * LANES
@@ -79,7 +80,8 @@ def _load_state(S, j):
 
 @njit(inline="always", **_OPTS)
 def _frame_flat(x0, x1, x2, x3, x4, x5):
-    """Flat-ground branch of :func:`lunapole.kernels.descent._frame_scalar` with selects (same formulas)."""
+    """Flat-ground branch of :func:`lunapole.kernels.descent._frame_scalar` with selects (same formulas; the last
+    value ``1 / |p|`` is ~0: the ground has no curvature)."""
     hx = -x0
     hy = -x1
     s = math.sqrt(hx * hx + hy * hy)
@@ -88,14 +90,15 @@ def _frame_flat(x0, x1, x2, x3, x4, x5):
     use_vel = vh > 1e-6
     dx = hx / s if use_pos else (x3 / vh if use_vel else 1.0)
     dy = hy / s if use_pos else (x4 / vh if use_vel else 0.0)
-    return kd._frame_tail(x3, x4, x5, 0.0, 0.0, 1.0, dx, dy, 0.0, s, x2, 1e300, 1.0)
+    return kd._frame_tail(x3, x4, x5, 0.0, 0.0, 1.0, dx, dy, 0.0, s, x2, 1e-300, 1.0)
 
 
 @njit(inline="always", **_OPTS)
 def _frame_sphere(x0, x1, x2, x3, x4, x5, radius):
-    """Spherical branch of :func:`lunapole.kernels.descent._frame_scalar` (same formulas), without its fallbacks
-    for a lander within a millimetre of the target's vertical: returns ``(frame, ok)``; where ``ok`` is False the
-    caller recomputes the lane with the scalar function."""
+    """Spherical branch of :func:`lunapole.kernels.descent._frame_scalar` (same formulas, except the last value:
+    ``1 / |p|`` instead of ``|p|``, reused by the command and the gravity), without its fallbacks for a lander within
+    a millimetre of the target's vertical: returns ``(frame, ok)``; where ``ok`` is False the caller recomputes the
+    lane with the scalar function."""
     px = x0
     py = x1
     pz = x2 + radius
@@ -118,13 +121,14 @@ def _frame_sphere(x0, x1, x2, x3, x4, x5, radius):
     s = radius * theta
     ok = (tn > 1e-12) & (s > 1e-3)
     inv_tn = pn / q
-    return kd._frame_tail(x3, x4, x5, ux, uy, uz, tx * inv_tn, ty * inv_tn, tz * inv_tn, s, pn - radius, pn,
+    return kd._frame_tail(x3, x4, x5, ux, uy, uz, tx * inv_tn, ty * inv_tn, tz * inv_tn, s, pn - radius, inv_pn,
                          radius * inv_pn), ok
 
 
 @njit(inline="always", **_OPTS)
 def _store_frame(S, j, fr):
-    """Write a guidance frame (the 15-tuple of the frame functions) into lane ``j``."""
+    """Write a guidance frame (the 15-tuple of the lockstep frame functions, the last value ``1 / |p|``) into
+    lane ``j``."""
     W = LANES
     S[SG + G_UX * W + j] = fr[0]
     S[SG + G_UY * W + j] = fr[1]
@@ -140,7 +144,7 @@ def _store_frame(S, j, fr):
     S[SG + G_VD * W + j] = fr[11]
     S[SG + G_VC * W + j] = fr[12]
     S[SG + G_VU * W + j] = fr[13]
-    S[SG + G_PN * W + j] = fr[14]
+    S[SG + G_IPN * W + j] = fr[14]
 
 
 @njit(inline="always", **_OPTS)
@@ -199,6 +203,20 @@ def _slew_back(ux, uy, uz, upx, upy, upz, p0, p1, p2, cos_ang, sin_ang):
 
 
 @njit(inline="always", **_OPTS)
+def _gravity_frame_ipn(rx, ry, rz, vx, vy, vz, inv_pn, mu, radius, flat_g, wx, wy, wz):
+    """:func:`lunapole.kernels.descent._gravity_frame` with ``1 / |p|`` known (from the guidance frame at the same
+    position): no square root or division."""
+    flat = flat_g > 0.0
+    pz = rz if flat else rz + radius
+    k = -mu * (inv_pn * inv_pn) * inv_pn
+    gx = 0.0 if flat else k * rx
+    gy = 0.0 if flat else k * ry
+    gz = -flat_g if flat else k * pz
+    cx, cy, cz, fx, fy, fz = kd._rotation_terms(rx, ry, pz, vx, vy, vz, wx, wy, wz)
+    return gx + cx + fx, gy + cy + fy, gz + cz + fz
+
+
+@njit(inline="always", **_OPTS)
 def _poly_accel_r(r, v, rt, vt, at, tgo):
     """:func:`lunapole.kernels.descent.poly_accel` (Klumpp 1974 eq. 7) with one reciprocal instead of two divisions."""
     inv = 1.0 / tgo
@@ -242,6 +260,7 @@ def _integrate_lanes(S, dt, isp_g0_nom, mu, radius, flat_g, wx, wy, wz):
         S[SEXH + j] = 1.0 if (ex_now & live) | was_ex else 0.0
         S[SMEST + j] = S[SMEST + j] - (0.0 if ex_now else S[STCMD + j] / isp_g0_nom * dt)
         h_new = kd.altitude(y0, y1, y2, radius, flat_g)
+        S[SHT + j] = h_new if live else S[SHT + j]  # the true altitude, for the next navigation estimate
         hit = 1.0 if ((h_new <= 0.0) & live) else 0.0
         S[SSW + j] = hit
         n_hit += 1 if hit != 0.0 else 0
@@ -315,6 +334,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
     for j in range(W):
         _load_phase(phases, 0, j, S)
         S[SMEST + j] = S[SX + 6 * W + j]
+        S[SHT + j] = kd.altitude(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], radius, flat_g)
         vn = math.sqrt(S[SX + 3 * W + j] ** 2 + S[SX + 4 * W + j] ** 2 + S[SX + 5 * W + j] ** 2)
         if vn > 1e-9:
             S[STD + 0 * W + j], S[STD + 1 * W + j], S[STD + 2 * W + j] = -S[SX + 3 * W + j] / vn, -S[SX + 4 * W + j] / vn, -S[SX + 5 * W + j] / vn
@@ -364,8 +384,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 S[SG + (G_E0 + 3) * W + j] = S[SX + 3 * W + j] + S[SC + C_VB * W + j] + vs * N32[5 * W + j]
                 S[SG + (G_E0 + 4) * W + j] = S[SX + 4 * W + j] + S[SC + (C_VB + 1) * W + j] + vs * N32[2 * W + j]
                 S[SG + (G_E0 + 5) * W + j] = S[SX + 5 * W + j] + S[SC + (C_VB + 2) * W + j] + vs * N32[6 * W + j]
-                S[SG + G_HEST * W + j] = (kd.altitude(S[SX + 0 * W + j], S[SX + 1 * W + j], S[SX + 2 * W + j], radius,
-                                                      flat_g) + S[SC + C_AB * W + j] + S[SC + C_AS * W + j] * N32[3 * W + j])
+                S[SG + G_HEST * W + j] = S[SHT + j] + S[SC + C_AB * W + j] + S[SC + C_AS * W + j] * N32[3 * W + j]
             if flat_g > 0.0:
                 for j in range(W):
                     fr = _frame_flat(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j], S[SG + (G_E0 + 2) * W + j],
@@ -388,6 +407,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                                 S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j], S[SG + (G_E0 + 2) * W + j],
                                 S[SG + (G_E0 + 3) * W + j], S[SG + (G_E0 + 4) * W + j], S[SG + (G_E0 + 5) * W + j],
                                 radius, flat_g))
+                            S[SG + G_IPN * W + j] = 1.0 / S[SG + G_IPN * W + j]  # the scalar frame gives |p|
             n_sc = 0
             for j in range(W):  # phase-switch detection (the switch itself is bookkept below, scalar)
                 h_est = S[SG + G_HEST * W + j]
@@ -522,7 +542,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                     vh_y = e4 - g_vu * g_uy
                     vh_z = e5 - g_vu * g_uz
                     vh2 = vh_x * vh_x + vh_y * vh_y + vh_z * vh_z
-                    inv_p = 1.0 / S[SG + G_PN * W + j]
+                    inv_p = S[SG + G_IPN * W + j]
                     au_eff = a_u - vh2 * inv_p
                     S[SCMD + j] = (a_d * S[SG + G_DX * W + j] + a_c * S[SG + G_CX * W + j] + au_eff * g_ux
                                    + g_vu * inv_p * vh_x) if is_poly else S[SCMD + j]
@@ -565,10 +585,10 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
             for j in range(W):  # thrust acceleration: command - (gravity + frame terms)
                 kind = S[SP + kd.P_KIND * W + j]
                 use_accel = (kind == kd.KIND_POLY) | (kind == kd.KIND_TERMINAL)
-                gxe, gye, gze = kd._gravity_frame(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j],
-                                                  S[SG + (G_E0 + 2) * W + j], S[SG + (G_E0 + 3) * W + j],
-                                                  S[SG + (G_E0 + 4) * W + j], S[SG + (G_E0 + 5) * W + j], mu, radius,
-                                                  flat_g, wx, wy, wz)
+                gxe, gye, gze = _gravity_frame_ipn(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j],
+                                                   S[SG + (G_E0 + 2) * W + j], S[SG + (G_E0 + 3) * W + j],
+                                                   S[SG + (G_E0 + 4) * W + j], S[SG + (G_E0 + 5) * W + j],
+                                                   S[SG + G_IPN * W + j], mu, radius, flat_g, wx, wy, wz)
                 ax = S[SCMD + j]
                 ay = S[SCMD + W + j]
                 az = S[SCMD + 2 * W + j]
@@ -613,10 +633,9 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 uz = S[SN + 2 * W + j]
                 c2 = ux * S[STD + j] + uy * S[STD + W + j] + uz * S[STD + 2 * W + j]
                 slew = min(max(c2, -1.0), 1.0) < cos_ang
-                inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
-                S[STD + j] = S[STD + j] if slew else ux * inv  # slewing lanes keep the previous direction for now
-                S[STD + W + j] = S[STD + W + j] if slew else uy * inv
-                S[STD + 2 * W + j] = S[STD + 2 * W + j] if slew else uz * inv
+                S[STD + j] = S[STD + j] if slew else ux  # slewing lanes keep the previous direction for now
+                S[STD + W + j] = S[STD + W + j] if slew else uy
+                S[STD + 2 * W + j] = S[STD + 2 * W + j] if slew else uz
                 S[SNACT + j] = 1.0 if slew else 0.0
                 n_slew += 1 if slew else 0
             if n_slew > 0:
@@ -715,10 +734,16 @@ def simulate_lockstep_kernel(
     mu, radius, flat_g, wx, wy, wz, dt, guid_every, max_time, tilt_rate, limits, out, gp_f, gp_i, tables, col_start,
 ):
     """:func:`lunapole.kernels.descent.simulate_batch_kernel` in blocks of ``LANES`` samples (same arguments;
-    the spherical-harmonic pack must be disabled: central gravity or flat ground only)."""
+    the spherical-harmonic pack must be disabled: central gravity or flat ground only). Blocks are handed out
+    one at a time from a shared counter (:mod:`lunapole.kernels.work_queue`): a thread that the machine slows
+    down does fewer blocks instead of holding back the run."""
     n = x0.shape[0]
     n_blocks = (n + LANES - 1) // LANES
-    for b in prange(n_blocks):
-        _run_block(b * LANES, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit,
-                   n_engines, t_out, mis, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed, mu, radius,
-                   flat_g, wx, wy, wz, dt, guid_every, max_time, tilt_rate, limits, out)
+    next_block = np.zeros(1, dtype=np.int64)
+    for _worker in prange(min(n_blocks, wq.MAX_WORKERS)):
+        b = wq.fetch_add(next_block, 0, 1)
+        while b < n_blocks:
+            _run_block(b * LANES, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, tmin_unit, tmax_unit,
+                       n_engines, t_out, mis, pos_bias, vel_bias, alt_bias, pos_sig, vel_sig, alt_sig, seed, mu,
+                       radius, flat_g, wx, wy, wz, dt, guid_every, max_time, tilt_rate, limits, out)
+            b = wq.fetch_add(next_block, 0, 1)
