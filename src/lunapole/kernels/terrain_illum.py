@@ -23,6 +23,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from lunapole.kernels import work_queue as wq
+
 
 @njit(cache=True, inline="always")
 def segment_fraction(u):
@@ -251,81 +253,86 @@ def illumination_stats(hq, quantum_deg, z_m, x0_m, y0_m, cell_m, radius_m, block
     nbc = (ncol + block - 1) // block
     daz = 2.0 * math.pi / naz
     q = quantum_deg * math.pi / 180.0
-    for ib in prange(nbr * nbc):
-        br = ib // nbc
-        bc = ib % nbc
-        r0 = br * block
-        c0 = bc * block
-        r1 = min(r0 + block, nrow)
-        c1 = min(c0 + block, ncol)
-        nr = r1 - r0
-        ncb = c1 - c0
-        nc = nr * ncb
-        xb = x0_m + (0.5 * (c0 + c1)) * cell_m
-        yb = y0_m - (0.5 * (r0 + r1)) * cell_m
-        ux, uy, uz, exx, exy, exz, eyx, eyy, eyz = _unit_and_frame(xb, yb, radius_m)
-        kb = 1.0 + (xb * xb + yb * yb) / (4.0 * radius_m * radius_m)
-        zb = 0.0
-        for r in range(r0, r1):
-            for c in range(c0, c1):
-                zb += z_m[r, c]
-        zb /= nc
-        rb = radius_m + zb
-        gx = np.empty(nc)
-        gy = np.empty(nc)
-        hb = np.empty((naz + 1, nc))
-        db = np.empty((naz + 1, nc))
-        nb = np.empty((naz + 1, nc))
-        lit = np.empty(nc)
-        psum = np.empty(nc)
-        pmax = np.empty(nc)
-        run = np.empty(nc)
-        best = np.empty(nc)
-        ecount = np.empty(nc)
-        for r in range(r0, r1):
-            for c in range(c0, c1):
-                j = (r - r0) * ncb + (c - c0)
-                gx[j] = ((c + 0.5) * cell_m + x0_m - xb) / (kb * radius_m)
-                gy[j] = (y0_m - (r + 0.5) * cell_m - yb) / (kb * radius_m)
-                lit[j] = lit_count[r, c]
-                psum[j] = partial_sum[r, c]
-                pmax[j] = partial_max[r, c]
-                run[j] = dark_run[r, c]
-                best[j] = dark_best[r, c]
-                ecount[j] = earth_count[r, c]
-                for k in range(naz):
-                    hb[k, j] = hq[r, c, k] * q
-                hb[naz, j] = hb[0, j]
-        for k in range(naz):  # azimuth-major: contiguous over cells, vectorised
-            for j in range(nc):
-                d = hb[k + 1, j] - hb[k, j]
-                db[k, j] = d
-                sl = d / daz
-                nb[k, j] = 1.0 / math.sqrt(1.0 + sl * sl)
-        ub = np.empty(nc)
-        for t in range(T):
-            sx, sy, sz = sun_dir[t, 0], sun_dir[t, 1], sun_dir[t, 2]
-            ks, ws, sa, ca = _azimuth_bin(sx, sy, sz, exx, exy, exz, eyx, eyy, eyz, daz, naz)
-            elb = math.asin(sx * ux + sy * uy + sz * uz)
-            irs = 1.0 / sun_radius_rad[t]
-            px = earth_pos_m[t, 0] - rb * ux
-            py = earth_pos_m[t, 1] - rb * uy
-            pz = earth_pos_m[t, 2] - rb * uz
-            ke, we, esa, eca = _azimuth_bin(px, py, pz, exx, exy, exz, eyx, eyy, eyz, daz, naz)
-            eeb = math.asin((px * ux + py * uy + pz * uz) / math.sqrt(px * px + py * py + pz * pz))
-            _sun_u(ub, gx, gy, hb[ks], db[ks], nb[ks], elb, sa, ca, ws, irs)
-            if _lit_and_dark_runs(lit, run, best, ub) > 0.0:
-                _partial_disk(psum, pmax, ub)
-            _earth_up(ecount, gx, gy, hb[ke], db[ke], eeb, esa, eca, we)
-        for r in range(r0, r1):
-            for c in range(c0, c1):
-                j = (r - r0) * ncb + (c - c0)
-                lit_count[r, c] = lit[j]
-                partial_sum[r, c] = psum[j]
-                partial_max[r, c] = pmax[j]
-                dark_run[r, c] = run[j]
-                dark_best[r, c] = best[j]
-                earth_count[r, c] = ecount[j]
+    n_blocks = nbr * nbc
+    next_block = np.zeros(1, dtype=np.int64)  # blocks handed out one at a time (lunapole.kernels.work_queue)
+    for _worker in prange(min(n_blocks, wq.MAX_WORKERS)):
+        ib = wq.fetch_add(next_block, 0, 1)
+        while ib < n_blocks:
+            br = ib // nbc
+            bc = ib % nbc
+            r0 = br * block
+            c0 = bc * block
+            r1 = min(r0 + block, nrow)
+            c1 = min(c0 + block, ncol)
+            nr = r1 - r0
+            ncb = c1 - c0
+            nc = nr * ncb
+            xb = x0_m + (0.5 * (c0 + c1)) * cell_m
+            yb = y0_m - (0.5 * (r0 + r1)) * cell_m
+            ux, uy, uz, exx, exy, exz, eyx, eyy, eyz = _unit_and_frame(xb, yb, radius_m)
+            kb = 1.0 + (xb * xb + yb * yb) / (4.0 * radius_m * radius_m)
+            zb = 0.0
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    zb += z_m[r, c]
+            zb /= nc
+            rb = radius_m + zb
+            gx = np.empty(nc)
+            gy = np.empty(nc)
+            hb = np.empty((naz + 1, nc))
+            db = np.empty((naz + 1, nc))
+            nb = np.empty((naz + 1, nc))
+            lit = np.empty(nc)
+            psum = np.empty(nc)
+            pmax = np.empty(nc)
+            run = np.empty(nc)
+            best = np.empty(nc)
+            ecount = np.empty(nc)
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    j = (r - r0) * ncb + (c - c0)
+                    gx[j] = ((c + 0.5) * cell_m + x0_m - xb) / (kb * radius_m)
+                    gy[j] = (y0_m - (r + 0.5) * cell_m - yb) / (kb * radius_m)
+                    lit[j] = lit_count[r, c]
+                    psum[j] = partial_sum[r, c]
+                    pmax[j] = partial_max[r, c]
+                    run[j] = dark_run[r, c]
+                    best[j] = dark_best[r, c]
+                    ecount[j] = earth_count[r, c]
+                    for k in range(naz):
+                        hb[k, j] = hq[r, c, k] * q
+                    hb[naz, j] = hb[0, j]
+            for k in range(naz):  # azimuth-major: contiguous over cells, vectorised
+                for j in range(nc):
+                    d = hb[k + 1, j] - hb[k, j]
+                    db[k, j] = d
+                    sl = d / daz
+                    nb[k, j] = 1.0 / math.sqrt(1.0 + sl * sl)
+            ub = np.empty(nc)
+            for t in range(T):
+                sx, sy, sz = sun_dir[t, 0], sun_dir[t, 1], sun_dir[t, 2]
+                ks, ws, sa, ca = _azimuth_bin(sx, sy, sz, exx, exy, exz, eyx, eyy, eyz, daz, naz)
+                elb = math.asin(sx * ux + sy * uy + sz * uz)
+                irs = 1.0 / sun_radius_rad[t]
+                px = earth_pos_m[t, 0] - rb * ux
+                py = earth_pos_m[t, 1] - rb * uy
+                pz = earth_pos_m[t, 2] - rb * uz
+                ke, we, esa, eca = _azimuth_bin(px, py, pz, exx, exy, exz, eyx, eyy, eyz, daz, naz)
+                eeb = math.asin((px * ux + py * uy + pz * uz) / math.sqrt(px * px + py * py + pz * pz))
+                _sun_u(ub, gx, gy, hb[ks], db[ks], nb[ks], elb, sa, ca, ws, irs)
+                if _lit_and_dark_runs(lit, run, best, ub) > 0.0:
+                    _partial_disk(psum, pmax, ub)
+                _earth_up(ecount, gx, gy, hb[ke], db[ke], eeb, esa, eca, we)
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    j = (r - r0) * ncb + (c - c0)
+                    lit_count[r, c] = lit[j]
+                    partial_sum[r, c] = psum[j]
+                    partial_max[r, c] = pmax[j]
+                    dark_run[r, c] = run[j]
+                    dark_best[r, c] = best[j]
+                    earth_count[r, c] = ecount[j]
+            ib = wq.fetch_add(next_block, 0, 1)
 
 
 def disk_fraction_strips(el_rad, az_rad, sun_radius_rad, horizon_az_rad, horizon_el_rad, n_strips=32):

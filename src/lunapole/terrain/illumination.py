@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from lunapole.errors import DataError
@@ -93,12 +92,11 @@ def illumination_maps(hmap: HorizonMap, et: np.ndarray, block_m: float = 8000.0,
     for i0 in range(0, total, chunk):
         e = et[i0:i0 + chunk]
         sun_dir, sun_r, earth_pos = sun_earth_geometry(e, ephemeris_name)
-        # blocks handed out 4 at a time rather than split in equal halves up front: on a shared machine
-        # a thread that loses its core for a while no longer leaves the other one idle at the end
-        with numba.parallel_chunksize(4):
-            illumination_stats(hmap.q, float(hmap.quantum_deg), z, float(dem.x0_m), float(dem.y0_m),
-                               float(dem.dx_m), float(dem.radius_m), block, sun_dir, sun_r, earth_pos,
-                               lit, psum, pmax, run, best, earth)
+        # (the kernel hands blocks out one at a time from a shared counter: on a shared machine a thread that
+        # loses its core for a while does fewer blocks instead of leaving the other one idle at the end)
+        illumination_stats(hmap.q, float(hmap.quantum_deg), z, float(dem.x0_m), float(dem.y0_m),
+                           float(dem.dx_m), float(dem.radius_m), block, sun_dir, sun_r, earth_pos,
+                           lit, psum, pmax, run, best, earth)
         if progress is not None:
             progress(min(i0 + e.size, total), total)
     mean = ((lit + psum) / total).astype(np.float32)
