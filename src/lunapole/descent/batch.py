@@ -2,8 +2,9 @@
 
 Polynomial/phase guidance (see :mod:`lunapole.kernels.descent`), fixed-step RK4. Central gravity and flat ground
 run on the lockstep kernel (:mod:`lunapole.kernels.descent_lockstep`: 32 samples per block through the same vector
-instructions); the spherical-harmonic truth model on the scalar kernel, one sample per thread iteration. A
-sample's result is bit-identical whatever batch it is in (its noise is keyed by its own seed; no shared state).
+instructions); the spherical-harmonic truth model on the scalar kernel, one sample at a time. Both kernels' threads
+take blocks or chunks from a shared counter (:mod:`lunapole.kernels.work_queue`). A sample's result is
+bit-identical whatever batch or thread it is in (its noise is keyed by its own seed; no shared state).
 """
 from __future__ import annotations
 
