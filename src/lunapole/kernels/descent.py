@@ -423,12 +423,19 @@ def _accel(rx, ry, rz, vx, vy, vz, m, tx, ty, tz, mu, radius, flat_g, wx, wy, wz
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
 def _gravity_frame(rx, ry, rz, vx, vy, vz, mu, radius, flat_g, wx, wy, wz):
     """:func:`_accel` without thrust (gravity + Coriolis + centrifugal; same values, one division less)."""
+    pz = rz if flat_g > 0.0 else rz + radius
+    r2 = rx * rx + ry * ry + pz * pz
+    return _gravity_frame_k(rx, ry, rz, vx, vy, vz, -mu / (r2 * math.sqrt(r2)), radius, flat_g, wx, wy, wz)
+
+
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def _gravity_frame_k(rx, ry, rz, vx, vy, vz, k, radius, flat_g, wx, wy, wz):
+    """:func:`_gravity_frame` with the gravity factor ``k = -mu / |p|^3`` given (the lockstep kernel has ``1 / |p|``
+    from its guidance frame at the same position)."""
     flat = flat_g > 0.0
     px = rx
     py = ry
     pz = rz if flat else rz + radius
-    r2 = px * px + py * py + pz * pz
-    k = -mu / (r2 * math.sqrt(r2))
     gx = 0.0 if flat else k * px
     gy = 0.0 if flat else k * py
     gz = -flat_g if flat else k * pz

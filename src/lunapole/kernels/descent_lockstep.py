@@ -148,6 +148,16 @@ def _store_frame(S, j, fr):
 
 
 @njit(inline="always", **_OPTS)
+def _store3_where(S, off, j, cond, v0, v1, v2):
+    """Lane ``j`` of the three rows at ``off`` takes ``(v0, v1, v2)`` where ``cond``, else keeps its value (a select:
+    the loop stays branch-free)."""
+    W = LANES
+    S[off + j] = v0 if cond else S[off + j]
+    S[off + W + j] = v1 if cond else S[off + W + j]
+    S[off + 2 * W + j] = v2 if cond else S[off + 2 * W + j]
+
+
+@njit(inline="always", **_OPTS)
 def _unit_tilted(ux, uy, uz, upx, upy, upz, max_tilt, cos_tilt):
     """First half of :func:`lunapole.kernels.descent._limit_scalar`'s pointing limit, with selects and reciprocals
     instead of branches and divisions (same geometry; round-off differs in the last bits): the unit direction of
@@ -200,20 +210,6 @@ def _slew_back(ux, uy, uz, upx, upy, upz, p0, p1, p2, cos_ang, sin_ang):
     uz = cos_ang * p2 + k2 * wz
     inv = 1.0 / math.sqrt(ux * ux + uy * uy + uz * uz)
     return ux * inv, uy * inv, uz * inv
-
-
-@njit(inline="always", **_OPTS)
-def _gravity_frame_ipn(rx, ry, rz, vx, vy, vz, inv_pn, mu, radius, flat_g, wx, wy, wz):
-    """:func:`lunapole.kernels.descent._gravity_frame` with ``1 / |p|`` known (from the guidance frame at the same
-    position): no square root or division."""
-    flat = flat_g > 0.0
-    pz = rz if flat else rz + radius
-    k = -mu * (inv_pn * inv_pn) * inv_pn
-    gx = 0.0 if flat else k * rx
-    gy = 0.0 if flat else k * ry
-    gz = -flat_g if flat else k * pz
-    cx, cy, cz, fx, fy, fz = kd._rotation_terms(rx, ry, pz, vx, vy, vz, wx, wy, wz)
-    return gx + cx + fx, gy + cy + fy, gz + cz + fz
 
 
 @njit(inline="always", **_OPTS)
@@ -585,10 +581,11 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
             for j in range(W):  # thrust acceleration: command - (gravity + frame terms)
                 kind = S[SP + kd.P_KIND * W + j]
                 use_accel = (kind == kd.KIND_POLY) | (kind == kd.KIND_TERMINAL)
-                gxe, gye, gze = _gravity_frame_ipn(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j],
-                                                   S[SG + (G_E0 + 2) * W + j], S[SG + (G_E0 + 3) * W + j],
-                                                   S[SG + (G_E0 + 4) * W + j], S[SG + (G_E0 + 5) * W + j],
-                                                   S[SG + G_IPN * W + j], mu, radius, flat_g, wx, wy, wz)
+                ipn = S[SG + G_IPN * W + j]  # 1 / |p| from the frame at the same position: no root or division
+                gxe, gye, gze = kd._gravity_frame_k(S[SG + G_E0 * W + j], S[SG + (G_E0 + 1) * W + j],
+                                                    S[SG + (G_E0 + 2) * W + j], S[SG + (G_E0 + 3) * W + j],
+                                                    S[SG + (G_E0 + 4) * W + j], S[SG + (G_E0 + 5) * W + j],
+                                                    -mu * (ipn * ipn) * ipn, radius, flat_g, wx, wy, wz)
                 ax = S[SCMD + j]
                 ay = S[SCMD + W + j]
                 az = S[SCMD + 2 * W + j]
@@ -623,9 +620,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                     tilted = S[SNACT + j] != 0.0
                     u0, u1, u2 = _tilt_back(S[SN + j], S[SN + W + j], S[SN + 2 * W + j], S[SG + G_UX * W + j],
                                             S[SG + G_UY * W + j], S[SG + G_UZ * W + j], S[SCT + j], S[SST + j])
-                    S[SN + j] = u0 if tilted else S[SN + j]
-                    S[SN + W + j] = u1 if tilted else S[SN + W + j]
-                    S[SN + 2 * W + j] = u2 if tilted else S[SN + 2 * W + j]
+                    _store3_where(S, SN, j, tilted, u0, u1, u2)
             n_slew = 0
             for j in range(W):
                 ux = S[SN + j]
@@ -633,9 +628,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                 uz = S[SN + 2 * W + j]
                 c2 = ux * S[STD + j] + uy * S[STD + W + j] + uz * S[STD + 2 * W + j]
                 slew = min(max(c2, -1.0), 1.0) < cos_ang
-                S[STD + j] = S[STD + j] if slew else ux  # slewing lanes keep the previous direction for now
-                S[STD + W + j] = S[STD + W + j] if slew else uy
-                S[STD + 2 * W + j] = S[STD + 2 * W + j] if slew else uz
+                _store3_where(S, STD, j, not slew, ux, uy, uz)  # slewing lanes keep the previous direction for now
                 S[SNACT + j] = 1.0 if slew else 0.0
                 n_slew += 1 if slew else 0
             if n_slew > 0:
@@ -644,9 +637,7 @@ def _run_block(first, n, x0, phases, dry_mass, isp_nom, isp_true, thrust_scale, 
                     nd0, nd1, nd2 = _slew_back(S[SN + j], S[SN + W + j], S[SN + 2 * W + j], S[SG + G_UX * W + j],
                                                S[SG + G_UY * W + j], S[SG + G_UZ * W + j], S[STD + j], S[STD + W + j],
                                                S[STD + 2 * W + j], cos_ang, sin_ang)
-                    S[STD + 0 * W + j] = nd0 if slew else S[STD + j]
-                    S[STD + 1 * W + j] = nd1 if slew else S[STD + W + j]
-                    S[STD + 2 * W + j] = nd2 if slew else S[STD + 2 * W + j]
+                    _store3_where(S, STD, j, slew, nd0, nd1, nd2)
             for j in range(W):  # throttle
                 kind = S[SP + kd.P_KIND * W + j]
                 use_accel = (kind == kd.KIND_POLY) | (kind == kd.KIND_TERMINAL)
